@@ -1,0 +1,78 @@
+#include "common/strings.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace rootwatch {
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim(std::string_view s) {
+  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  const auto b = std::find_if(s.begin(), s.end(), not_space);
+  const auto e = std::find_if(s.rbegin(), s.rend(), not_space).base();
+  return b < e ? std::string_view(&*b, static_cast<std::size_t>(e - b)) : std::string_view{};
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = s.find(sep, start);
+    out.emplace_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) {
+      return out;
+    }
+    start = pos + 1;
+  }
+}
+
+bool is_guid(std::string_view s) {
+  if (s.size() != 36) {
+    return false;
+  }
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') {
+        return false;
+      }
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string normalize_guid(std::string_view s) {
+  const std::string lower = to_lower(trim(s));
+  if (lower.size() == 32 && std::all_of(lower.begin(), lower.end(), [](unsigned char c) { return std::isxdigit(c); })) {
+    return lower.substr(0, 8) + "-" + lower.substr(8, 4) + "-" + lower.substr(12, 4) + "-" + lower.substr(16, 4) +
+           "-" + lower.substr(20);
+  }
+  return lower;
+}
+
+std::string_view last_segment(std::string_view id) {
+  while (!id.empty() && id.back() == '/') {
+    id.remove_suffix(1);
+  }
+  const auto pos = id.rfind('/');
+  return pos == std::string_view::npos ? id : id.substr(pos + 1);
+}
+
+}  // namespace rootwatch

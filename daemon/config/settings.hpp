@@ -1,0 +1,107 @@
+#pragma once
+
+// The validated configuration. Every field has its final value here: defaults applied,
+// durations parsed, cloud endpoints filled in. Nothing in this file reads secrets; the
+// *_file / *_env fields are resolved when they are used, so that rotation needs no restart.
+
+#include "common/time.hpp"
+#include "engine/cycle.hpp"
+#include "engine/rules.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rootwatch::config {
+
+enum class log_format { text, json };
+
+struct daemon_settings {
+  std::string state_dir = "/var/lib/rootwatch";
+  std::string listen = "127.0.0.1:9469";  // "" turns the health/metrics listener off
+  std::string log_level = "info";         // trace | debug | info | warn | error
+  log_format format = log_format::text;
+  milliseconds shutdown_grace{10'000};
+};
+
+struct tls_settings {
+  std::string ca_file;  // extra PEM bundle trusted besides the system store
+};
+
+enum class credential_kind { client_secret, client_certificate, workload_identity, managed_identity, azure_cli };
+std::string_view to_string(credential_kind k);
+
+struct credential_settings {
+  credential_kind kind = credential_kind::client_secret;
+  std::string client_id;
+  std::string client_secret_file;  // relative paths are taken under $CREDENTIALS_DIRECTORY
+  std::string client_secret_env;
+};
+
+// Base URLs without a trailing slash.
+struct endpoint_settings {
+  std::string authority;         // https://login.microsoftonline.com
+  std::string resource_manager;  // https://management.azure.com
+  std::string graph;             // https://graph.microsoft.com
+  std::string arm_scope;         // token scope for ARM, e.g. https://management.azure.com/.default
+};
+
+enum class source_kind { arm, resource_graph, activity_log, entra_audit };
+std::string_view to_string(source_kind k);
+
+struct tenant_settings {
+  std::string name;
+  std::string tenant_id;  // lower-case GUID
+  std::string cloud = "AzureCloud";
+  milliseconds poll_interval{60'000};
+  std::vector<source_kind> sources;
+  engine::baseline_mode baseline = engine::baseline_mode::alert;
+  milliseconds remind_every{6 * 3600 * 1000};
+  milliseconds request_timeout{30'000};  // deadline of one HTTP exchange with Azure
+  credential_settings credential;
+  endpoint_settings endpoints;
+  std::map<std::string, int> lines;  // dotted key ("credential.client_secret_file") -> line
+};
+
+enum class sink_kind { webhook, slack, teams, pagerduty, action_group, azure_monitor_logs };
+std::string_view to_string(sink_kind k);
+
+enum class webhook_format { rootwatch, common_alert_schema, cloudevents, alertmanager };
+std::string_view to_string(webhook_format f);
+
+struct sink_settings {
+  std::string name;
+  sink_kind kind = sink_kind::webhook;
+  std::string url;  // exactly one of url, url_file, url_env is set
+  std::string url_file;
+  std::string url_env;
+  webhook_format format = webhook_format::rootwatch;
+  std::string signing_secret_file;  // Standard Webhooks key "whsec_..."; "" = unsigned
+  std::string signing_secret_env;
+  milliseconds timeout{10'000};              // deadline of one delivery attempt
+  milliseconds retry_initial_backoff{1'000};  // doubled after each failure ...
+  milliseconds retry_max_backoff{300'000};    // ... up to this
+  milliseconds give_up_after{72 * 3600 * 1000};  // then the alert is marked dead, loudly
+  std::map<std::string, int> lines;
+};
+
+struct settings {
+  std::string path;  // the file it came from, for messages
+  daemon_settings daemon;
+  tls_settings tls;
+  std::vector<tenant_settings> tenants;
+  std::vector<engine::rule> rules;
+  std::vector<sink_settings> sinks;
+};
+
+// One thing wrong with a configuration, located: "rootwatch.toml:12:1: tenant[0].poll_interval: ..."
+struct problem {
+  std::string file;
+  int line = 0;  // 0 when the problem is about the file as a whole
+  int column = 0;
+  std::string key;
+  std::string message;
+  std::string to_string() const;
+};
+
+}  // namespace rootwatch::config

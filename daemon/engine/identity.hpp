@@ -1,0 +1,23 @@
+#pragma once
+
+// Deterministic names for assignments and alerts (invariant 3): a hash of what the alert is
+// about, so a retry, a restart or a second replica produce the same id.
+
+#include "engine/model.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace rootwatch::engine {
+
+// Identity of one assignment occurrence: its lower-cased id, scope, role GUID, principal and
+// creation time. Two snapshots agree on it even when casing or audit fields differ.
+std::string identity_key(const assignment& a);
+
+// Same for created, lingering and removed of one assignment in one tenant.
+std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key);
+
+// Hex SHA-256 (first 32 hex digits) of tenant, kind and subject key.
+std::string alert_id(std::string_view tenant_id, std::string_view kind, std::string_view subject_key);
+
+}  // namespace rootwatch::engine

@@ -1,0 +1,120 @@
+#pragma once
+
+// The data the engine reasons about. Plain values: no I/O types, no clocks.
+
+#include "common/time.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rootwatch::engine {
+
+enum class severity { info, low, medium, high, critical };
+std::string_view to_string(severity s);
+std::optional<severity> parse_severity(std::string_view s);
+
+struct role_ref {
+  std::string id;    // bare lower-case GUID of the role definition
+  std::string name;  // "User Access Administrator"; empty when it could not be resolved
+  bool operator==(const role_ref&) const = default;
+};
+
+struct principal_ref {
+  std::string id;  // object id, lower-case GUID
+  std::string type;  // User | Group | ServicePrincipal | ForeignGroup | Device | "" when unknown
+  std::optional<std::string> display_name;
+  bool operator==(const principal_ref&) const = default;
+};
+
+// One role assignment as a source reported it.
+struct assignment {
+  std::string id;  // ARM id: "/providers/Microsoft.Authorization/roleAssignments/<guid>"
+  std::string scope;  // "/" for the root management group
+  role_ref role;
+  principal_ref principal;
+  std::optional<std::string> condition;
+  std::optional<timestamp> created_on;
+  std::optional<std::string> created_by;  // object id of whoever created it, when the source says
+  bool operator==(const assignment&) const = default;
+};
+
+// Everything one source saw at one moment. Only ever built from a complete listing.
+struct snapshot {
+  std::string source;  // "arm", "resource_graph"
+  timestamp taken_at{};
+  std::vector<assignment> assignments;
+};
+
+struct tenant_ref {
+  std::string id;
+  std::string name;
+  bool operator==(const tenant_ref&) const = default;
+};
+
+// What the engine remembers about one assignment between cycles.
+struct tracked_assignment {
+  assignment current;
+  std::string key;            // identity_key(current)
+  timestamp first_seen{};
+  std::string rule;           // the rule that fired for it; empty when none did
+  severity level = severity::info;
+  bool firing = false;        // an assignment.created alert went out and no removal yet
+  bool baselined = false;     // present at the first cycle under baseline = "silent": never alerted
+  bool allowed = false;       // its rule's allow list covers the principal
+  bool operator==(const tracked_assignment&) const = default;
+};
+
+// The engine's memory of one tenant. `initialized` is false before the first complete cycle,
+// which is when the baseline policy applies.
+struct tenant_state {
+  bool initialized = false;
+  std::vector<tracked_assignment> assignments;  // sorted by key
+  bool operator==(const tenant_state&) const = default;
+};
+
+struct actor_ref {
+  std::optional<std::string> id;
+  std::optional<std::string> upn;
+  std::optional<std::string> app_id;
+  std::optional<std::string> ip;
+  bool operator==(const actor_ref&) const = default;
+};
+
+struct evidence {
+  std::string source;  // "arm", "resource_graph", "activity_log", "entra_audit"
+  timestamp observed_at{};
+  std::optional<std::string> event_id;
+  bool operator==(const evidence&) const = default;
+};
+
+namespace alert_kind {
+inline constexpr std::string_view created = "assignment.created";
+inline constexpr std::string_view removed = "assignment.removed";
+inline constexpr std::string_view lingering = "assignment.lingering";
+inline constexpr std::string_view elevation = "elevation.event";
+inline constexpr std::string_view degraded = "watch.degraded";
+inline constexpr std::string_view recovered = "watch.recovered";
+inline constexpr std::string_view test = "test";
+}  // namespace alert_kind
+
+// One alert, in the shape of the "rootwatch.alert/v1" contract (see design.md).
+struct alert {
+  std::string id;
+  std::string kind;
+  std::string status;  // "firing" | "resolved"
+  severity level = severity::info;
+  std::string rule;
+  tenant_ref tenant;
+  std::optional<assignment> subject;  // the "assignment" object of the contract
+  std::optional<actor_ref> actor;
+  std::vector<evidence> evidence;
+  std::string correlation_key;
+  timestamp first_seen{};
+  timestamp detected_at{};
+  std::string remediation;
+  bool test = false;  // test-alert: clearly marked, never about a real assignment
+  bool operator==(const alert&) const = default;
+};
+
+}  // namespace rootwatch::engine

@@ -1,0 +1,50 @@
+#pragma once
+
+// A small HTTP/1.1 server: the health and metrics listener, and the HTTPS fakes of the tests.
+// One coroutine per connection on the caller's executor; header and body limits; an idle
+// deadline per request; keep-alive.
+
+#include "common/asio.hpp"
+#include "common/error.hpp"
+#include "net/http_types.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace rootwatch::net {
+
+class server_tls;
+
+using request_handler = std::function<server_response(const server_request&)>;
+
+struct server_options {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 picks a free port; see http_server::port()
+  std::shared_ptr<server_tls> tls;  // null: plain HTTP
+  std::size_t body_limit = 1024 * 1024;
+  milliseconds idle_timeout{30'000};
+};
+
+class http_server {
+ public:
+  // Binds and listens; fails (as a value) when the address is taken or invalid.
+  static result<std::unique_ptr<http_server>> listen(asio::any_io_executor ex, server_options options,
+                                                     request_handler handler);
+  ~http_server();
+
+  std::uint16_t port() const;
+
+  // Accepts until stop(); returns when the acceptor is closed. Open connections finish their
+  // current exchange and are then closed.
+  awaitable<void> run();
+  void stop();
+
+ private:
+  struct impl;
+  explicit http_server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rootwatch::net
