@@ -39,6 +39,19 @@ bool valid_time(int h, int mi, int s) {
   return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
 }
 
+// Whole seconds first, in a type that holds any 4-digit year: system_clock counts nanoseconds
+// in 64 bits (years 1678..2261), and Azure writes "0001-01-01T00:00:00Z" for "never", which
+// must come back as nullopt rather than as an overflowed time.
+std::optional<timestamp> to_timestamp(sys_seconds whole, nanoseconds frac) {
+  constexpr auto lowest = duration_cast<seconds>(system_clock::duration::min()) + seconds{1};
+  constexpr auto highest = duration_cast<seconds>(system_clock::duration::max()) - seconds{1};
+  if (whole.time_since_epoch() < lowest || whole.time_since_epoch() > highest) {
+    return std::nullopt;
+  }
+  return timestamp{duration_cast<system_clock::duration>(whole.time_since_epoch()) +
+                   duration_cast<system_clock::duration>(frac)};
+}
+
 }  // namespace
 
 std::optional<timestamp> parse_iso8601(std::string_view s) {
@@ -100,8 +113,7 @@ std::optional<timestamp> parse_iso8601(std::string_view s) {
       return std::nullopt;
     }
   }
-  const auto local = *date + hours{*h} + minutes{*mi} + seconds{*sec} + frac;
-  return timestamp{duration_cast<system_clock::duration>(local.time_since_epoch() - offset)};
+  return to_timestamp(*date + hours{*h} + minutes{*mi} + seconds{*sec} - offset, frac);
 }
 
 std::string format_iso8601(timestamp t) {
@@ -162,6 +174,11 @@ std::optional<milliseconds> parse_duration(std::string_view s) {
     } else {
       return std::nullopt;
     }
+    // One term is at most ~1e10 days (< 2^60 ms); stopping at half the range keeps a long sum
+    // such as "9999999999d9999999999d..." from overflowing.
+    if (total > milliseconds::max() / 2) {
+      return std::nullopt;
+    }
   }
   return total;
 }
@@ -212,7 +229,7 @@ std::optional<timestamp> parse_http_date(std::string_view s) {
   if (!date) {
     return std::nullopt;
   }
-  return timestamp{*date + hours{*h} + minutes{*mi} + seconds{*sec}};
+  return to_timestamp(*date + hours{*h} + minutes{*mi} + seconds{*sec}, nanoseconds{0});
 }
 
 std::int64_t to_unix_seconds(timestamp t) {

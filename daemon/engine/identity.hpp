@@ -10,6 +10,13 @@
 
 namespace rootwatch::engine {
 
+// A scope as identities compare it: lower case, no trailing "/" except on the root "/".
+std::string canonical_scope(std::string_view scope);
+
+// A role definition id as a bare lower-case GUID; a full ".../roleDefinitions/<guid>" ARM id is
+// cut to its GUID so that sources which report either form agree.
+std::string canonical_role_id(std::string_view role_id);
+
 // Identity of one assignment occurrence: its lower-cased id, scope, role GUID, principal and
 // creation time. Two snapshots agree on it even when casing or audit fields differ.
 std::string identity_key(const assignment& a);

@@ -108,7 +108,7 @@ struct alert {
   tenant_ref tenant;
   std::optional<assignment> subject;  // the "assignment" object of the contract
   std::optional<actor_ref> actor;
-  std::vector<evidence> evidence;
+  std::vector<engine::evidence> evidence;  // qualified: the member name hides the type (GCC rejects it)
   std::string correlation_key;
   timestamp first_seen{};
   timestamp detected_at{};

@@ -1,0 +1,66 @@
+#include "engine/identity.hpp"
+
+#include "common/sha256.hpp"
+#include "common/strings.hpp"
+
+namespace rootwatch::engine {
+namespace {
+
+// 128 bits: collisions stay out of reach for the number of alerts one installation will ever
+// see, and the id stays short enough for receivers with tight key limits.
+constexpr std::size_t id_hex_digits = 32;
+
+std::string short_hash(const std::string& domain_separated) {
+  return sha256_hex(domain_separated).substr(0, id_hex_digits);
+}
+
+}  // namespace
+
+std::string canonical_scope(std::string_view scope) {
+  std::string out = to_lower(trim(scope));
+  while (out.size() > 1 && out.back() == '/') {
+    out.pop_back();
+  }
+  return out;
+}
+
+std::string canonical_role_id(std::string_view role_id) {
+  return normalize_guid(last_segment(trim(role_id)));
+}
+
+std::string identity_key(const assignment& a) {
+  std::string key = to_lower(trim(a.id));
+  key += '|';
+  key += canonical_scope(a.scope);
+  key += '|';
+  key += canonical_role_id(a.role.id);
+  key += '|';
+  key += normalize_guid(a.principal.id);
+  key += '|';
+  if (a.created_on) {
+    key += format_iso8601(*a.created_on);
+  }
+  return key;
+}
+
+// The "v1" and the field separators are part of the contract: receivers de-duplicate on these
+// ids across versions, so changing either string renames every alert ever sent.
+std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key) {
+  std::string input = "rootwatch/correlation/v1\n";
+  input += normalize_guid(tenant_id);
+  input += '\n';
+  input += assignment_key;
+  return short_hash(input);
+}
+
+std::string alert_id(std::string_view tenant_id, std::string_view kind, std::string_view subject_key) {
+  std::string input = "rootwatch/alert/v1\n";
+  input += normalize_guid(tenant_id);
+  input += '\n';
+  input += kind;
+  input += '\n';
+  input += subject_key;
+  return short_hash(input);
+}
+
+}  // namespace rootwatch::engine

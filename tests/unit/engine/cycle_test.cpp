@@ -1,0 +1,510 @@
+#include "engine/cycle.hpp"
+
+#include "builders.hpp"
+#include "engine/identity.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace rootwatch::engine {
+namespace {
+
+using namespace testing;
+
+const timestamp t1 = at("2025-03-01T12:00:00Z");
+const timestamp t2 = at("2025-03-01T12:01:00Z");
+const timestamp t3 = at("2025-03-01T12:02:00Z");
+
+// Runs one cycle after `previous` with `assignments` at `now`.
+cycle_output step(const tenant_state& previous, std::vector<assignment> assignments, timestamp now,
+                  std::vector<rule> rules = default_rules(), baseline_mode baseline = baseline_mode::alert) {
+  run r;
+  r.previous = previous;
+  r.current = make_snapshot(std::move(assignments), now - seconds{5});
+  r.rules = std::move(rules);
+  r.baseline = baseline;
+  r.now = now;
+  return r();
+}
+
+std::vector<std::string> kinds(const cycle_output& out) {
+  std::vector<std::string> k;
+  for (const alert& a : out.alerts) {
+    k.push_back(a.kind);
+  }
+  return k;
+}
+
+// --- first start ---
+
+TEST(cycle, first_start_with_nothing_there) {
+  const auto out = step(tenant_state{}, {}, t1);
+  EXPECT_TRUE(out.alerts.empty());
+  EXPECT_TRUE(out.next.initialized);
+  EXPECT_TRUE(out.next.assignments.empty());
+  EXPECT_EQ(out.firing, 0u);
+  EXPECT_EQ(out.allowed, 0u);
+}
+
+TEST(cycle, missing_previous_state_and_rules_read_as_empty) {
+  const snapshot snap = make_snapshot({elevation("a")}, t1);
+  cycle_input in;
+  in.tenant = tenant_ref{tenant_guid, "contoso"};
+  in.current = &snap;
+  in.now = t1;
+  const auto out = run_cycle(in);
+  EXPECT_TRUE(out.alerts.empty()) << "no rules, nothing watched";
+  EXPECT_TRUE(out.next.initialized);
+  ASSERT_EQ(out.next.assignments.size(), 1u);
+  EXPECT_TRUE(out.next.assignments[0].rule.empty());
+}
+
+// A missing snapshot must never read as "everything was removed" (invariant 1).
+TEST(cycle, missing_snapshot_is_a_bug_not_an_empty_tenant) {
+  cycle_input in;
+  EXPECT_THROW(run_cycle(in), std::invalid_argument);
+}
+
+// --- created ---
+
+TEST(cycle, new_watched_assignment_fires) {
+  const assignment a = elevation("aaaaaaaa-0000-0000-0000-000000000001");
+  run r;
+  r.current = make_snapshot({a}, at("2025-03-01T11:59:55Z"), "resource_graph");
+  r.now = t1;
+  const auto out = r();
+
+  ASSERT_EQ(out.alerts.size(), 1u);
+  const alert& created = out.alerts[0];
+  const std::string key = identity_key(a);
+  EXPECT_EQ(created.id, alert_id(tenant_guid, alert_kind::created, key));
+  EXPECT_EQ(created.kind, alert_kind::created);
+  EXPECT_EQ(created.status, "firing");
+  EXPECT_EQ(created.level, severity::critical);
+  EXPECT_EQ(created.rule, "anything-at-root");
+  EXPECT_EQ(created.tenant, (tenant_ref{tenant_guid, "contoso"}));
+  EXPECT_EQ(created.subject, a);
+  EXPECT_FALSE(created.actor);
+  ASSERT_EQ(created.evidence.size(), 1u);
+  EXPECT_EQ(created.evidence[0], (evidence{"resource_graph", at("2025-03-01T11:59:55Z"), std::nullopt}));
+  EXPECT_EQ(created.correlation_key, correlation_key(tenant_guid, key));
+  EXPECT_EQ(created.first_seen, t1);
+  EXPECT_EQ(created.detected_at, t1);
+  EXPECT_NE(created.remediation.find("az role assignment delete --ids \"" + a.id + "\""), std::string::npos);
+  EXPECT_FALSE(created.test);
+
+  ASSERT_EQ(out.next.assignments.size(), 1u);
+  const tracked_assignment& t = out.next.assignments[0];
+  EXPECT_EQ(t.current, a);
+  EXPECT_EQ(t.key, key);
+  EXPECT_EQ(t.first_seen, t1);
+  EXPECT_EQ(t.rule, "anything-at-root");
+  EXPECT_EQ(t.level, severity::critical);
+  EXPECT_TRUE(t.firing);
+  EXPECT_FALSE(t.baselined);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_EQ(out.firing, 1u);
+  EXPECT_EQ(out.allowed, 0u);
+}
+
+TEST(cycle, same_snapshot_again_is_quiet_and_state_is_stable) {
+  const std::vector<assignment> now{elevation("a"), elevation("b", bob)};
+  const auto first = step(tenant_state{}, now, t1);
+  ASSERT_EQ(first.alerts.size(), 2u);
+  const auto second = step(first.next, now, t2);
+  EXPECT_TRUE(second.alerts.empty());
+  EXPECT_EQ(second.next, first.next);
+  EXPECT_EQ(second.firing, 2u);
+  const auto third = step(second.next, now, t3);
+  EXPECT_TRUE(third.alerts.empty());
+  EXPECT_EQ(third.next, first.next);
+}
+
+TEST(cycle, severity_and_rule_come_from_the_first_matching_rule) {
+  assignment owner_on_mg =
+      make_assignment("m", "/providers/Microsoft.Management/managementGroups/mg1", owner_role, alice);
+  owner_on_mg.role.name = "Owner";
+  const auto out = step(tenant_state{}, {owner_on_mg}, t1);
+  ASSERT_EQ(out.alerts.size(), 1u);
+  EXPECT_EQ(out.alerts[0].rule, "owner-on-management-groups");
+  EXPECT_EQ(out.alerts[0].level, severity::high);
+}
+
+// --- removed ---
+
+TEST(cycle, removal_resolves_with_the_same_correlation_key) {
+  const assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1);
+  ASSERT_EQ(first.alerts.size(), 1u);
+  const alert& created = first.alerts[0];
+
+  run r;
+  r.previous = first.next;
+  r.current = make_snapshot({}, at("2025-03-01T12:00:58Z"), "arm");
+  r.now = t2;
+  r.rules = {};  // the resolution names the rule it fired under, even when that rule is gone
+  const auto second = r();
+
+  ASSERT_EQ(second.alerts.size(), 1u);
+  const alert& removed = second.alerts[0];
+  EXPECT_EQ(removed.kind, alert_kind::removed);
+  EXPECT_EQ(removed.status, "resolved");
+  EXPECT_EQ(removed.correlation_key, created.correlation_key);
+  EXPECT_EQ(removed.id, alert_id(tenant_guid, alert_kind::removed, identity_key(a)));
+  EXPECT_NE(removed.id, created.id);
+  EXPECT_EQ(removed.rule, "anything-at-root");
+  EXPECT_EQ(removed.level, severity::critical);
+  EXPECT_EQ(removed.subject, a);
+  EXPECT_EQ(removed.tenant, created.tenant);
+  EXPECT_FALSE(removed.actor);
+  EXPECT_EQ(removed.first_seen, t1);
+  EXPECT_EQ(removed.detected_at, t2);
+  ASSERT_EQ(removed.evidence.size(), 1u);
+  EXPECT_EQ(removed.evidence[0], (evidence{"arm", at("2025-03-01T12:00:58Z"), std::nullopt}));
+  EXPECT_NE(removed.remediation.find("already gone"), std::string::npos);
+  EXPECT_TRUE(second.next.assignments.empty());
+  EXPECT_TRUE(second.next.initialized);
+  EXPECT_EQ(second.firing, 0u);
+
+  const auto third = step(second.next, {}, t3);
+  EXPECT_TRUE(third.alerts.empty()) << "a removal is reported once";
+}
+
+TEST(cycle, removal_uses_the_stored_assignment_not_a_fresh_one) {
+  assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1);
+  a.principal.display_name = "Alice";
+  a.created_by = bob;
+  const auto second = step(first.next, {a}, t2);
+  EXPECT_TRUE(second.alerts.empty()) << "audit fields filled in later are no change";
+  const auto third = step(second.next, {}, t3);
+  ASSERT_EQ(third.alerts.size(), 1u);
+  EXPECT_EQ(third.alerts[0].subject->principal.display_name, "Alice");
+  EXPECT_EQ(third.alerts[0].subject->created_by, bob);
+  EXPECT_EQ(third.alerts[0].first_seen, t1);
+}
+
+TEST(cycle, reappearing_after_removal_fires_again_with_the_same_ids) {
+  const assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1);
+  const auto second = step(first.next, {}, t2);
+  const auto third = step(second.next, {a}, t3);
+  ASSERT_EQ(third.alerts.size(), 1u);
+  EXPECT_EQ(third.alerts[0].kind, alert_kind::created);
+  // Same identity, same id: a receiver that already closed it sees the same name again.
+  EXPECT_EQ(third.alerts[0].id, first.alerts[0].id);
+  EXPECT_EQ(third.alerts[0].first_seen, t3);
+}
+
+// --- baseline ---
+
+TEST(cycle, silent_baseline_remembers_without_alerting) {
+  const assignment pre_existing = elevation("a");
+  const auto first = step(tenant_state{}, {pre_existing}, t1, default_rules(), baseline_mode::silent);
+  EXPECT_TRUE(first.alerts.empty());
+  ASSERT_EQ(first.next.assignments.size(), 1u);
+  EXPECT_TRUE(first.next.assignments[0].baselined);
+  EXPECT_FALSE(first.next.assignments[0].firing);
+  EXPECT_EQ(first.next.assignments[0].rule, "anything-at-root");
+  EXPECT_EQ(first.firing, 0u);
+
+  const auto second = step(first.next, {pre_existing}, t2, default_rules(), baseline_mode::silent);
+  EXPECT_TRUE(second.alerts.empty());
+  EXPECT_TRUE(second.next.assignments[0].baselined);
+
+  const auto gone = step(second.next, {}, t3, default_rules(), baseline_mode::silent);
+  EXPECT_TRUE(gone.alerts.empty()) << "never announced, so never resolved";
+  EXPECT_TRUE(gone.next.assignments.empty());
+}
+
+TEST(cycle, silent_baseline_applies_to_the_first_cycle_only) {
+  const auto first = step(tenant_state{}, {elevation("a")}, t1, default_rules(), baseline_mode::silent);
+  const auto second =
+      step(first.next, {elevation("a"), elevation("b", bob)}, t2, default_rules(), baseline_mode::silent);
+  ASSERT_EQ(second.alerts.size(), 1u);
+  EXPECT_EQ(second.alerts[0].subject, elevation("b", bob));
+}
+
+TEST(cycle, silent_baseline_after_an_empty_first_cycle_alerts) {
+  const auto first = step(tenant_state{}, {}, t1, default_rules(), baseline_mode::silent);
+  ASSERT_TRUE(first.next.initialized);
+  const auto second = step(first.next, {elevation("a")}, t2, default_rules(), baseline_mode::silent);
+  EXPECT_EQ(kinds(second), std::vector<std::string>{std::string(alert_kind::created)});
+}
+
+TEST(cycle, alert_baseline_announces_what_is_already_there) {
+  const auto first =
+      step(tenant_state{}, {elevation("a"), elevation("b", bob)}, t1, default_rules(), baseline_mode::alert);
+  EXPECT_EQ(first.alerts.size(), 2u);
+  EXPECT_EQ(first.firing, 2u);
+  for (const tracked_assignment& t : first.next.assignments) {
+    EXPECT_FALSE(t.baselined);
+  }
+}
+
+TEST(cycle, baselined_assignment_stays_quiet_through_config_changes) {
+  const std::vector<rule> allow_alice{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{alice, "temporary"}})};
+  const auto first = step(tenant_state{}, {elevation("a")}, t1, default_rules(), baseline_mode::silent);
+  const auto second = step(first.next, {elevation("a")}, t2, allow_alice);
+  const auto third = step(second.next, {elevation("a")}, t3, default_rules());
+  EXPECT_TRUE(second.alerts.empty());
+  EXPECT_TRUE(third.alerts.empty());
+  EXPECT_TRUE(third.next.assignments[0].baselined);
+}
+
+// --- unwatched and allowed ---
+
+TEST(cycle, unwatched_assignment_is_tracked_silently) {
+  const assignment reader = make_assignment("r", "/subscriptions/s1", reader_role, alice);
+  const auto first = step(tenant_state{}, {reader}, t1);
+  EXPECT_TRUE(first.alerts.empty());
+  ASSERT_EQ(first.next.assignments.size(), 1u);
+  const tracked_assignment& t = first.next.assignments[0];
+  EXPECT_TRUE(t.rule.empty());
+  EXPECT_EQ(t.level, severity::info);
+  EXPECT_FALSE(t.firing);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_EQ(t.first_seen, t1);
+
+  const auto gone = step(first.next, {}, t2);
+  EXPECT_TRUE(gone.alerts.empty());
+  EXPECT_TRUE(gone.next.assignments.empty());
+}
+
+TEST(cycle, allowed_principal_raises_nothing) {
+  const std::vector<rule> rules{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{break_glass, "break-glass account"}})};
+  const assignment a = elevation("a", break_glass);
+  const auto first = step(tenant_state{}, {a}, t1, rules);
+  EXPECT_TRUE(first.alerts.empty());
+  ASSERT_EQ(first.next.assignments.size(), 1u);
+  EXPECT_TRUE(first.next.assignments[0].allowed);
+  EXPECT_FALSE(first.next.assignments[0].firing);
+  EXPECT_EQ(first.next.assignments[0].rule, "anything-at-root");
+  EXPECT_EQ(first.allowed, 1u);
+  EXPECT_EQ(first.firing, 0u);
+
+  const auto gone = step(first.next, {}, t2, rules);
+  EXPECT_TRUE(gone.alerts.empty());
+}
+
+TEST(cycle, allowed_under_silent_baseline_is_allowed_not_baselined) {
+  const std::vector<rule> rules{make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{alice, "x"}})};
+  const auto first = step(tenant_state{}, {elevation("a")}, t1, rules, baseline_mode::silent);
+  ASSERT_EQ(first.next.assignments.size(), 1u);
+  EXPECT_TRUE(first.next.assignments[0].allowed);
+  EXPECT_FALSE(first.next.assignments[0].baselined);
+}
+
+TEST(cycle, removing_the_allow_entry_fires) {
+  const std::vector<rule> with_allow{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{alice, "migration window"}})};
+  const auto first = step(tenant_state{}, {elevation("a")}, t1, with_allow);
+  EXPECT_TRUE(first.alerts.empty());
+  const auto second = step(first.next, {elevation("a")}, t2, default_rules());
+  ASSERT_EQ(second.alerts.size(), 1u);
+  EXPECT_EQ(second.alerts[0].kind, alert_kind::created);
+  EXPECT_EQ(second.alerts[0].first_seen, t1) << "first seen when it appeared, not when it became watched";
+  EXPECT_EQ(second.alerts[0].detected_at, t2);
+  EXPECT_TRUE(second.next.assignments[0].firing);
+  EXPECT_FALSE(second.next.assignments[0].allowed);
+  EXPECT_EQ(second.allowed, 0u);
+
+  const auto third = step(second.next, {elevation("a")}, t3, default_rules());
+  EXPECT_TRUE(third.alerts.empty());
+}
+
+TEST(cycle, a_new_rule_fires_for_an_assignment_it_now_watches) {
+  const assignment reader = make_assignment("r", "/subscriptions/s1", reader_role, alice);
+  const auto first = step(tenant_state{}, {reader}, t1);
+  std::vector<rule> wider = default_rules();
+  wider.push_back(make_rule("subscriptions", {"/subscriptions/*"}, {"*"}, severity::low));
+  const auto second = step(first.next, {reader}, t2, wider);
+  ASSERT_EQ(second.alerts.size(), 1u);
+  EXPECT_EQ(second.alerts[0].rule, "subscriptions");
+  EXPECT_EQ(second.alerts[0].level, severity::low);
+  EXPECT_EQ(second.alerts[0].first_seen, t1);
+}
+
+TEST(cycle, adding_an_allow_entry_does_not_retract_a_firing_alert) {
+  const auto first = step(tenant_state{}, {elevation("a")}, t1);
+  const std::vector<rule> with_allow{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{alice, "approved after the fact"}})};
+  const auto second = step(first.next, {elevation("a")}, t2, with_allow);
+  EXPECT_TRUE(second.alerts.empty());
+  EXPECT_TRUE(second.next.assignments[0].firing);
+  const auto gone = step(second.next, {}, t3, with_allow);
+  EXPECT_EQ(kinds(gone), std::vector<std::string>{std::string(alert_kind::removed)});
+}
+
+TEST(cycle, a_firing_assignment_follows_a_changed_rule_but_keeps_one_when_unwatched) {
+  const auto first = step(tenant_state{}, {elevation("a")}, t1);
+  const std::vector<rule> renamed{make_rule("root-uaa", {"/"}, {uaa_role}, severity::high)};
+  const auto second = step(first.next, {elevation("a")}, t2, renamed);
+  EXPECT_TRUE(second.alerts.empty()) << "still the same firing alert";
+  EXPECT_EQ(second.next.assignments[0].rule, "root-uaa");
+  EXPECT_EQ(second.next.assignments[0].level, severity::high);
+
+  const auto third = step(second.next, {elevation("a")}, t3, {});
+  EXPECT_TRUE(third.alerts.empty());
+  EXPECT_EQ(third.next.assignments[0].rule, "root-uaa");
+  EXPECT_TRUE(third.next.assignments[0].firing);
+}
+
+// --- identity ---
+
+TEST(cycle, duplicate_entries_are_one_assignment) {
+  assignment plain = elevation("a");
+  assignment enriched = plain;
+  enriched.principal.display_name = "Alice";
+  enriched.created_by = bob;
+  const auto out = step(tenant_state{}, {plain, enriched, plain}, t1);
+  ASSERT_EQ(out.alerts.size(), 1u);
+  ASSERT_EQ(out.next.assignments.size(), 1u);
+  EXPECT_EQ(out.firing, 1u);
+  EXPECT_EQ(out.next.assignments[0].current.principal.display_name, "Alice") << "copies complete each other";
+  EXPECT_EQ(out.next.assignments[0].current.created_by, bob);
+  EXPECT_EQ(out.alerts[0].subject, out.next.assignments[0].current);
+}
+
+TEST(cycle, casing_differences_are_no_churn) {
+  const assignment lower = make_assignment("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+                                           "/providers/Microsoft.Management/managementGroups/mg1", uaa_role, alice);
+  assignment upper = lower;
+  upper.id = "/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE";
+  upper.scope = "/providers/microsoft.management/managementgroups/MG1/";
+  upper.role.id = "18D7D88D-D35E-4FB5-A5C3-7773C20A72D9";
+  upper.principal.id = "11111111111111111111111111111111";
+  const std::vector<rule> rules{
+      make_rule("mg", {"/providers/Microsoft.Management/managementGroups/mg1"}, {uaa_role}, severity::high)};
+
+  const auto first = step(tenant_state{}, {lower}, t1, rules);
+  ASSERT_EQ(first.alerts.size(), 1u);
+  const auto second = step(first.next, {upper}, t2, rules);
+  EXPECT_TRUE(second.alerts.empty());
+  ASSERT_EQ(second.next.assignments.size(), 1u);
+  EXPECT_EQ(second.next.assignments[0].current, upper) << "the latest report is what is remembered";
+  EXPECT_EQ(second.next.assignments[0].first_seen, t1);
+  const auto third = step(second.next, {lower}, t3, rules);
+  EXPECT_TRUE(third.alerts.empty());
+}
+
+TEST(cycle, tenant_id_casing_does_not_change_ids) {
+  run lower;
+  lower.current = make_snapshot({elevation("a")}, t1);
+  run upper = lower;
+  upper.tenant.id = "72F988BF-86F1-41AF-91AB-2D7CD011DB47";
+  const auto a = lower();
+  const auto b = upper();
+  ASSERT_EQ(a.alerts.size(), 1u);
+  ASSERT_EQ(b.alerts.size(), 1u);
+  EXPECT_EQ(a.alerts[0].id, b.alerts[0].id);
+  EXPECT_EQ(a.alerts[0].correlation_key, b.alerts[0].correlation_key);
+  EXPECT_EQ(b.alerts[0].tenant.id, "72F988BF-86F1-41AF-91AB-2D7CD011DB47") << "the tenant is reported as configured";
+}
+
+TEST(cycle, a_new_creation_time_is_a_new_assignment) {
+  const assignment before = elevation("a");
+  assignment recreated = before;
+  recreated.created_on = at("2025-03-01T12:00:30Z");
+  const auto first = step(tenant_state{}, {before}, t1);
+  const auto second = step(first.next, {recreated}, t2);
+  ASSERT_EQ(kinds(second),
+            (std::vector<std::string>{std::string(alert_kind::removed), std::string(alert_kind::created)}));
+  EXPECT_EQ(second.alerts[0].subject, before);
+  EXPECT_EQ(second.alerts[0].correlation_key, first.alerts[0].correlation_key);
+  EXPECT_EQ(second.alerts[1].subject, recreated);
+  EXPECT_NE(second.alerts[1].correlation_key, first.alerts[0].correlation_key);
+  EXPECT_NE(second.alerts[1].id, first.alerts[0].id);
+  EXPECT_EQ(second.alerts[1].first_seen, t2);
+}
+
+// --- order, counts, purity ---
+
+TEST(cycle, removals_first_then_creations_each_by_key) {
+  const assignment a = elevation("a", alice);
+  const assignment b = elevation("b", alice);
+  const assignment c = elevation("c", alice);
+  const assignment d = elevation("d", alice);
+  const assignment e = elevation("e", alice);
+  const auto first = step(tenant_state{}, {c, a}, t1);
+  ASSERT_EQ(first.alerts.size(), 2u);
+  EXPECT_EQ(first.alerts[0].subject, a);
+  EXPECT_EQ(first.alerts[1].subject, c);
+
+  const auto second = step(first.next, {e, b, d}, t2);
+  ASSERT_EQ(second.alerts.size(), 5u);
+  EXPECT_EQ(kinds(second), (std::vector<std::string>{"assignment.removed", "assignment.removed", "assignment.created",
+                                                     "assignment.created", "assignment.created"}));
+  EXPECT_EQ(second.alerts[0].subject, a);
+  EXPECT_EQ(second.alerts[1].subject, c);
+  EXPECT_EQ(second.alerts[2].subject, b);
+  EXPECT_EQ(second.alerts[3].subject, d);
+  EXPECT_EQ(second.alerts[4].subject, e);
+}
+
+TEST(cycle, next_state_is_sorted_by_key_whatever_the_input_order) {
+  const std::vector<assignment> shuffled{elevation("e"), make_assignment("b", "/subscriptions/s", reader_role, bob),
+                                         elevation("a"), elevation("d", bob), elevation("c")};
+  const auto first = step(tenant_state{}, shuffled, t1);
+  ASSERT_EQ(first.next.assignments.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(first.next.assignments.begin(), first.next.assignments.end(),
+                             [](const tracked_assignment& x, const tracked_assignment& y) { return x.key < y.key; }));
+
+  tenant_state unsorted = first.next;
+  std::reverse(unsorted.assignments.begin(), unsorted.assignments.end());
+  const auto second = step(unsorted, shuffled, t2);
+  EXPECT_TRUE(second.alerts.empty());
+  EXPECT_EQ(second.next, first.next);
+}
+
+TEST(cycle, counts_firing_and_allowed) {
+  const std::vector<rule> rules{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{break_glass, "break-glass"}})};
+  const auto out = step(tenant_state{},
+                        {elevation("a"), elevation("b", bob), elevation("c", break_glass),
+                         make_assignment("d", "/subscriptions/s", owner_role, alice)},
+                        t1, rules);
+  EXPECT_EQ(out.alerts.size(), 2u);
+  EXPECT_EQ(out.firing, 2u);
+  EXPECT_EQ(out.allowed, 1u);
+  EXPECT_EQ(out.next.assignments.size(), 4u);
+}
+
+TEST(cycle, same_input_same_output) {
+  run r;
+  r.previous = step(tenant_state{}, {elevation("a"), elevation("b")}, t1).next;
+  r.current = make_snapshot({elevation("b"), elevation("c"), elevation("c")}, t2);
+  r.now = t2;
+  const auto once = r();
+  const auto twice = r();
+  EXPECT_EQ(once.next, twice.next);
+  EXPECT_EQ(once.alerts, twice.alerts);
+  EXPECT_EQ(once.firing, twice.firing);
+  EXPECT_EQ(once.allowed, twice.allowed);
+  EXPECT_EQ(once.alerts.size(), 2u);
+}
+
+// A restart or a second replica sees the same snapshot from a different starting point in
+// time; the alert ids depend only on tenant, kind and the assignment.
+TEST(cycle, ids_do_not_depend_on_time_or_history) {
+  const auto here = step(tenant_state{}, {elevation("a")}, t1);
+  const auto there = step(tenant_state{}, {elevation("x"), elevation("a")}, t3);
+  ASSERT_EQ(here.alerts.size(), 1u);
+  ASSERT_EQ(there.alerts.size(), 2u);
+  EXPECT_EQ(here.alerts[0].id, there.alerts[0].id);
+  EXPECT_EQ(here.alerts[0].correlation_key, there.alerts[0].correlation_key);
+}
+
+TEST(cycle, pinned_alert_id_of_a_full_run) {
+  const auto out = step(tenant_state{}, {elevation("0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f")}, t1);
+  ASSERT_EQ(out.alerts.size(), 1u);
+  EXPECT_EQ(out.alerts[0].id, "8815c18bf970c7d5bf7f6eaeb5797938");
+  EXPECT_EQ(out.alerts[0].correlation_key, "7146d54ea7f079069a025e452528db34");
+}
+
+}  // namespace
+}  // namespace rootwatch::engine
