@@ -1,0 +1,303 @@
+#include "app/daemon.hpp"
+
+#include "app/generation.hpp"
+#include "app/services.hpp"
+#include "app/task_group.hpp"
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "common/rng.hpp"
+#include "common/version.hpp"
+#include "net/http_server.hpp"
+#include "net/https_client.hpp"
+#include "net/tls.hpp"
+#include "ops/health.hpp"
+#include "ops/systemd_notify.hpp"
+#include "store/state_store.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace rootwatch::app {
+namespace {
+
+constexpr auto after_cancel_grace = std::chrono::seconds{2};
+
+}  // namespace
+
+result<listen_address> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return make_error(error_kind::config, fmt::format("listen '{}' is not host:port", text));
+  }
+  listen_address out;
+  out.host = text.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
+    out.host = out.host.substr(1, out.host.size() - 2);
+  }
+  if (out.host.empty()) {
+    out.host = "0.0.0.0";
+  }
+  const auto port_text = std::string_view(text).substr(colon + 1);
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || value > 65535) {
+    return make_error(error_kind::config, fmt::format("listen '{}' has no valid port", text));
+  }
+  out.port = static_cast<std::uint16_t>(value);
+  return out;
+}
+
+struct daemon::impl {
+  impl(asio::any_io_executor e, options o, std::function<config::load_result()> reload)
+      : ex(e),
+        opts(std::move(o)),
+        reload_source(std::move(reload)),
+        random(seeded_rng::from_entropy()),
+        infra(e),
+        control(e, asio::steady_timer::time_point::max()),
+        watchdog_timer(e) {}
+
+  asio::any_io_executor ex;
+  options opts;
+  std::function<config::load_result()> reload_source;
+  system_clock_source wall;
+  seeded_rng random;
+  metrics stats;
+  std::shared_ptr<net::client_tls> tls;
+  std::unique_ptr<net::https_client> http;
+  std::unique_ptr<store::state_store> store;
+  std::unique_ptr<services> svc;
+  std::unique_ptr<generation> gen;
+  std::unique_ptr<task_group> gen_tasks;
+  ops::health_state health;
+  ops::systemd_notifier notifier;
+  std::unique_ptr<net::http_server> server;
+  task_group infra;
+  asio::steady_timer control;  // cancelled to wake run() for a stop or a reload
+  asio::steady_timer watchdog_timer;
+  bool stopping = false;
+  bool reload_requested = false;
+  int exit_code = 0;
+
+  std::int64_t pending_deliveries() {
+    std::int64_t total = 0;
+    for (const auto& s : opts.settings.sinks) {
+      if (auto c = store->counts(s.name)) {
+        total += c->pending;
+      }
+    }
+    return total;
+  }
+
+  void on_crash(const std::string& what) {
+    spdlog::critical("stopping because a part of rootwatch failed: {}", what);
+    exit_code = 1;
+    stopping = true;
+    control.cancel();
+  }
+
+  void start_generation() {
+    gen_tasks = std::make_unique<task_group>(ex);
+    const auto crash = [this](const std::string& what) { on_crash(what); };
+    for (auto& d : gen->dispatchers) {
+      gen_tasks->spawn("dispatcher " + d->name(), d->run(), crash);
+    }
+    health.tenants.clear();
+    for (auto& w : gen->watchers) {
+      const std::string name = w->tenant().name;
+      health.tenants[name] = {};
+      gen_tasks->spawn("watcher " + name, w->run([this, name](const cycle_report& r) { on_cycle(name, r); }), crash);
+    }
+  }
+
+  void on_cycle(const std::string& tenant, const cycle_report& r) {
+    auto& t = health.tenants[tenant];
+    if (r.failure) {
+      ++t.consecutive_failures;
+      t.ok = false;
+      t.last_error = r.failure->message;
+    } else {
+      t.consecutive_failures = 0;
+      t.ok = true;
+      t.last_error.clear();
+      t.last_success = wall.now();
+      t.firing = r.firing;
+    }
+    health.pending_deliveries = pending_deliveries();
+    notifier.status(health.status_line());
+  }
+
+  awaitable<void> stop_generation() {
+    if (!gen) {
+      co_return;
+    }
+    gen->stop();
+    if (!co_await gen_tasks->join(opts.settings.daemon.shutdown_grace)) {
+      spdlog::warn("{} task(s) still busy after the {} grace period; cancelling them", gen_tasks->running(),
+                   format_duration(opts.settings.daemon.shutdown_grace));
+      gen_tasks->cancel();
+      co_await gen_tasks->join(after_cancel_grace);
+    }
+  }
+
+  awaitable<void> reload() {
+    notifier.reloading();
+    spdlog::info("reloading the configuration from {}", opts.settings.path);
+    auto loaded = reload_source();
+    if (!loaded.value) {
+      for (const auto& p : loaded.problems) {
+        spdlog::error("reload refused, the running configuration stays: {}", p.to_string());
+      }
+      stats.set("rootwatch_config_last_reload_successful", {}, 0);
+      notifier.ready(health.status_line());
+      co_return;
+    }
+    auto& next = *loaded.value;
+    const auto& now = opts.settings;
+    if (next.daemon.state_dir != now.daemon.state_dir || next.daemon.listen != now.daemon.listen ||
+        next.tls.ca_file != now.tls.ca_file) {
+      spdlog::warn("state_dir, listen and tls.ca_file take effect only after a restart; keeping the old values");
+      next.daemon = now.daemon;
+      next.tls = now.tls;
+    }
+    auto fresh = build_generation(*svc, next);
+    if (!fresh) {
+      spdlog::error("reload refused, the running configuration stays: {}", fresh.error().message);
+      stats.set("rootwatch_config_last_reload_successful", {}, 0);
+      notifier.ready(health.status_line());
+      co_return;
+    }
+    co_await stop_generation();
+    opts.settings = std::move(next);
+    gen = std::move(*fresh);
+    start_generation();
+    stats.set("rootwatch_config_last_reload_successful", {}, 1);
+    spdlog::info("configuration reloaded: {} tenant(s), {} rule(s), {} sink(s)", opts.settings.tenants.size(),
+                 opts.settings.rules.size(), opts.settings.sinks.size());
+    notifier.ready(health.status_line());
+  }
+
+  awaitable<void> watchdog(milliseconds interval) {
+    while (!stopping) {
+      notifier.watchdog();
+      watchdog_timer.expires_after(interval);
+      co_await watchdog_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+  }
+};
+
+daemon::daemon(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+daemon::~daemon() = default;
+
+result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options opts,
+                                               std::function<config::load_result()> reload_source) {
+  auto p = std::make_unique<impl>(ex, std::move(opts), std::move(reload_source));
+  const auto& cfg = p->opts.settings;
+  auto tls = net::client_tls::make(cfg.tls.ca_file);
+  if (!tls) {
+    return tls.error();
+  }
+  p->tls = std::move(*tls);
+  p->http = std::make_unique<net::https_client>(ex, p->tls, p->random, p->wall);
+  auto store = store::state_store::open(cfg.daemon.state_dir);
+  if (!store) {
+    return store.error();
+  }
+  p->store = std::move(*store);
+  describe_metrics(p->stats);
+  p->stats.set("rootwatch_build_info", {{"version", version}}, 1);
+  p->svc = std::unique_ptr<services>(
+      new services{ex, p->wall, p->random, p->stats, *p->http, *p->store, p->opts.getenv});
+  auto gen = build_generation(*p->svc, cfg);
+  if (!gen) {
+    return gen.error();
+  }
+  p->gen = std::move(*gen);
+  if (!cfg.daemon.listen.empty()) {
+    auto where = parse_listen(cfg.daemon.listen);
+    if (!where) {
+      return where.error();
+    }
+    net::server_options so;
+    so.address = where->host;
+    so.port = where->port;
+    so.body_limit = 16 * 1024;
+    so.idle_timeout = milliseconds{10'000};
+    auto server = net::http_server::listen(ex, so, ops::health_handler(p->health, p->stats));
+    if (!server) {
+      return with_context(server.error(), "daemon.listen");
+    }
+    p->server = std::move(*server);
+  }
+  return std::unique_ptr<daemon>(new daemon(std::move(p)));
+}
+
+std::uint16_t daemon::health_port() const {
+  return impl_->server ? impl_->server->port() : 0;
+}
+
+void daemon::request_stop() {
+  impl_->stopping = true;
+  impl_->control.cancel();
+}
+
+void daemon::request_reload() {
+  impl_->reload_requested = true;
+  impl_->control.cancel();
+}
+
+bool daemon::stop_requested() const {
+  return impl_->stopping;
+}
+
+awaitable<int> daemon::run() {
+  auto& p = *impl_;
+  const auto crash = [&p](const std::string& what) { p.on_crash(what); };
+  if (p.server) {
+    p.infra.spawn("health listener", p.server->run(), crash);
+  }
+  p.start_generation();
+  p.health.ready = true;
+  p.notifier.ready(p.health.status_line());
+  if (auto interval = p.notifier.watchdog_interval()) {
+    p.infra.spawn("watchdog", p.watchdog(*interval), crash);
+  }
+  spdlog::info("rootwatch {} running: {} tenant(s), {} rule(s), {} sink(s), state in {}{}", version,
+               p.opts.settings.tenants.size(), p.opts.settings.rules.size(), p.opts.settings.sinks.size(),
+               p.store->path(),
+               p.server ? fmt::format(", health on {}:{}", p.opts.settings.daemon.listen.substr(
+                                                               0, p.opts.settings.daemon.listen.rfind(':')),
+                                      p.server->port())
+                        : std::string{});
+  while (!p.stopping) {
+    p.control.expires_at(asio::steady_timer::time_point::max());
+    co_await p.control.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (p.reload_requested && !p.stopping) {
+      p.reload_requested = false;
+      co_await p.reload();
+    }
+  }
+  spdlog::info("stopping: finishing the current cycle and deliveries (up to {})",
+               format_duration(p.opts.settings.daemon.shutdown_grace));
+  p.health.stopping = true;
+  p.notifier.stopping();
+  co_await p.stop_generation();
+  if (p.server) {
+    p.server->stop();
+  }
+  p.watchdog_timer.cancel();
+  if (!co_await p.infra.join(after_cancel_grace)) {
+    p.infra.cancel();
+    co_await p.infra.join(after_cancel_grace);
+  }
+  spdlog::info("stopped");
+  co_return p.exit_code;
+}
+
+}  // namespace rootwatch::app

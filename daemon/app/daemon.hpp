@@ -1,0 +1,45 @@
+#pragma once
+
+// `rootwatch run`: everything on one io_context until asked to stop. main owns the signals
+// and calls request_stop() / request_reload().
+
+#include "app/options.hpp"
+#include "common/asio.hpp"
+#include "common/error.hpp"
+#include "config/load.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace rootwatch::app {
+
+class daemon {
+ public:
+  // Opens the store, binds the health listener and reads every secret: what can fail at
+  // start-up fails here, before anything reports ready.
+  static result<std::unique_ptr<daemon>> create(asio::any_io_executor ex, options opts,
+                                                std::function<config::load_result()> reload_source);
+  ~daemon();
+
+  // Until stopped; the exit code (0 after a clean stop).
+  awaitable<int> run();
+  void request_stop();
+  void request_reload();
+  bool stop_requested() const;
+  std::uint16_t health_port() const;
+
+ private:
+  struct impl;
+  explicit daemon(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// "127.0.0.1:9469", "[::1]:9469", ":9469" (all interfaces is spelled "0.0.0.0:9469").
+struct listen_address {
+  std::string host;
+  std::uint16_t port = 0;
+};
+result<listen_address> parse_listen(const std::string& text);
+
+}  // namespace rootwatch::app

@@ -1,0 +1,100 @@
+#include "app/generation.hpp"
+
+#include "app/secrets.hpp"
+#include "sinks/render.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace rootwatch::app {
+namespace {
+
+std::vector<std::string> tenant_problems(const config::settings& cfg, const config::tenant_settings& t,
+                                         std::size_t index, const env_lookup& getenv) {
+  std::vector<std::string> out;
+  const auto key = [&](const std::string& k) {
+    return locate(cfg.path, t.lines, k, fmt::format("tenant[{}].{}", index, k));
+  };
+  if (t.credential.kind != config::credential_kind::client_secret) {
+    out.push_back(key("credential.kind") + fmt::format("credential kind '{}' is not available in this version yet; "
+                                                       "use client_secret",
+                                                       config::to_string(t.credential.kind)));
+  } else if (auto secret = read_client_secret(t, getenv); !secret) {
+    const auto field = t.credential.client_secret_file.empty() ? "credential.client_secret_env"
+                                                               : "credential.client_secret_file";
+    out.push_back(key(field) + secret.error().message);
+  }
+  if (std::find(t.sources.begin(), t.sources.end(), config::source_kind::arm) == t.sources.end()) {
+    out.push_back(key("sources") + "this version takes its snapshot from source \"arm\"; add it to sources");
+  }
+  return out;
+}
+
+}  // namespace
+
+void generation::wake_dispatchers() {
+  for (auto& d : dispatchers) {
+    d->wake();
+  }
+}
+
+void generation::stop() {
+  for (auto& w : watchers) {
+    w->stop();
+  }
+  for (auto& d : dispatchers) {
+    d->stop();
+  }
+}
+
+std::vector<std::string> runtime_problems(const config::settings& cfg, const env_lookup& getenv) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
+    auto p = tenant_problems(cfg, cfg.tenants[i], i, getenv);
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  for (std::size_t i = 0; i < cfg.sinks.size(); ++i) {
+    const auto& s = cfg.sinks[i];
+    const auto key = [&](const std::string& k) {
+      return locate(cfg.path, s.lines, k, fmt::format("sink[{}].{}", i, k));
+    };
+    if (auto ok = sinks::supported(s); !ok) {
+      out.push_back(key(s.kind == config::sink_kind::webhook ? "format" : "kind") + ok.error().message);
+      continue;
+    }
+    if (auto r = resolve_sink(s, getenv); !r) {
+      out.push_back(key("") + r.error().message);
+    }
+  }
+  return out;
+}
+
+result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg) {
+  if (auto problems = runtime_problems(cfg, svc.getenv); !problems.empty()) {
+    std::string text = problems.front();
+    for (std::size_t i = 1; i < problems.size(); ++i) {
+      text += "\n" + problems[i];
+    }
+    return make_error(error_kind::config, std::move(text));
+  }
+  auto gen = std::make_unique<generation>();
+  std::vector<std::string> sink_names;
+  for (const auto& s : cfg.sinks) {
+    auto resolved = resolve_sink(s, svc.getenv);
+    if (!resolved) {
+      return resolved.error();
+    }
+    sink_names.push_back(s.name);
+    gen->dispatchers.push_back(std::make_unique<sinks::dispatcher>(svc.ex, svc.store, svc.http, std::move(*resolved),
+                                                                   svc.wall, svc.random, svc.stats));
+  }
+  auto* raw = gen.get();
+  for (const auto& t : cfg.tenants) {
+    gen->watchers.push_back(std::make_unique<watcher>(svc, t, cfg.rules, sink_names, cfg.path,
+                                                      [raw]() { raw->wake_dispatchers(); }));
+  }
+  return gen;
+}
+
+}  // namespace rootwatch::app

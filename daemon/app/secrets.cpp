@@ -1,0 +1,112 @@
+#include "app/secrets.hpp"
+
+#include "common/strings.hpp"
+#include "net/url.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace rootwatch::app {
+namespace {
+
+constexpr std::size_t max_secret_bytes = 64 * 1024;
+
+std::string strip_line_end(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+result<std::string> read_secret_file(const std::string& path, const env_lookup& getenv) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) {
+    if (auto dir = getenv("CREDENTIALS_DIRECTORY"); dir && !dir->empty()) {
+      p = std::filesystem::path(*dir) / p;
+    }
+  }
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    return make_error(error_kind::config, fmt::format("cannot read secret file {}: {}", p.string(), std::strerror(errno)));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::string secret = content.str();
+  if (secret.size() > max_secret_bytes) {
+    return make_error(error_kind::config, fmt::format("secret file {} is larger than 64 KiB", p.string()));
+  }
+  secret = strip_line_end(std::move(secret));
+  if (trim(secret).empty()) {
+    return make_error(error_kind::config, fmt::format("secret file {} is empty", p.string()));
+  }
+  return secret;
+}
+
+result<std::string> read_secret_env(const std::string& name, const env_lookup& getenv) {
+  auto value = getenv(name);
+  if (!value || trim(*value).empty()) {
+    return make_error(error_kind::config, fmt::format("environment variable {} is not set or empty", name));
+  }
+  return strip_line_end(std::move(*value));
+}
+
+result<std::string> read_client_secret(const config::tenant_settings& tenant, const env_lookup& getenv) {
+  if (!tenant.credential.client_secret_file.empty()) {
+    return read_secret_file(tenant.credential.client_secret_file, getenv);
+  }
+  if (!tenant.credential.client_secret_env.empty()) {
+    return read_secret_env(tenant.credential.client_secret_env, getenv);
+  }
+  return make_error(error_kind::config,
+                    fmt::format("tenant {}: neither client_secret_file nor client_secret_env is set", tenant.name));
+}
+
+result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, const env_lookup& getenv) {
+  sinks::resolved_sink out;
+  out.settings = sink;
+  if (!sink.url.empty()) {
+    out.url = sink.url;
+  } else {
+    auto url = !sink.url_file.empty() ? read_secret_file(sink.url_file, getenv) : read_secret_env(sink.url_env, getenv);
+    if (!url) {
+      return with_context(url.error(), fmt::format("sink {} url", sink.name));
+    }
+    out.url = std::string(trim(*url));
+  }
+  if (auto parsed = net::parse_https_url(out.url); !parsed) {
+    return with_context(parsed.error(), fmt::format("sink {} url", sink.name));
+  }
+  if (!sink.signing_secret_file.empty() || !sink.signing_secret_env.empty()) {
+    auto text = !sink.signing_secret_file.empty() ? read_secret_file(sink.signing_secret_file, getenv)
+                                                  : read_secret_env(sink.signing_secret_env, getenv);
+    if (!text) {
+      return with_context(text.error(), fmt::format("sink {} signing secret", sink.name));
+    }
+    auto key = sinks::parse_signing_key(*text);
+    if (!key) {
+      return with_context(key.error(), fmt::format("sink {} signing secret", sink.name));
+    }
+    out.key = std::move(*key);
+  }
+  return out;
+}
+
+std::string locate(const std::string& file, const std::map<std::string, int>& lines, const std::string& key,
+                   const std::string& display_key) {
+  const auto it = lines.find(key);
+  if (it == lines.end() || it->second <= 0) {
+    return fmt::format("{}: {}: ", file, display_key);
+  }
+  return fmt::format("{}:{}: {}: ", file, it->second, display_key);
+}
+
+}  // namespace rootwatch::app

@@ -1,0 +1,154 @@
+#include "app/watcher.hpp"
+
+#include "app/secrets.hpp"
+#include "auth/client_secret.hpp"
+#include "auth/token_cache.hpp"
+#include "azure/arm_client.hpp"
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "common/rng.hpp"
+#include "engine/cycle.hpp"
+#include "store/state_store.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+
+namespace rootwatch::app {
+namespace {
+
+std::unique_ptr<auth::credential> make_credential(services& svc, const config::tenant_settings& t) {
+  auth::client_secret_options o;
+  o.authority = t.endpoints.authority;
+  o.tenant_id = t.tenant_id;
+  o.client_id = t.credential.client_id;
+  o.timeout = t.request_timeout;
+  o.read_secret = [&svc, t]() { return read_client_secret(t, svc.getenv); };
+  return std::make_unique<auth::client_secret_credential>(svc.http, std::move(o), svc.wall);
+}
+
+std::string describe(const engine::alert& a) {
+  if (!a.subject) {
+    return fmt::format("{} {}", a.kind, a.id);
+  }
+  const auto& s = *a.subject;
+  return fmt::format("{} [{}] scope={} role=\"{}\" principal={} ({}) rule={} id={}", a.kind,
+                     engine::to_string(a.level), s.scope, s.role.name.empty() ? s.role.id : s.role.name,
+                     s.principal.id, s.principal.type.empty() ? "unknown type" : s.principal.type, a.rule, a.id);
+}
+
+}  // namespace
+
+struct watcher::impl {
+  impl(services& s, const config::tenant_settings& t, std::vector<engine::rule> r, std::vector<std::string> sinks,
+       std::string path, std::function<void()> queued)
+      : svc(s),
+        rules(std::move(r)),
+        sink_names(std::move(sinks)),
+        config_path(std::move(path)),
+        alerts_queued(std::move(queued)),
+        tokens(s.ex, make_credential(s, t), s.wall),
+        arm(s.http, tokens,
+            azure::arm_options{t.endpoints.resource_manager, t.endpoints.arm_scope, t.request_timeout, {}, 1000},
+            s.random, s.wall),
+        timer(s.ex) {}
+
+  services& svc;
+  std::vector<engine::rule> rules;
+  std::vector<std::string> sink_names;
+  std::string config_path;
+  std::function<void()> alerts_queued;
+  auth::token_cache tokens;
+  azure::arm_client arm;
+  asio::steady_timer timer;
+  bool stopping = false;
+};
+
+watcher::watcher(services& svc, config::tenant_settings tenant, std::vector<engine::rule> rules,
+                 std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued)
+    : impl_(std::make_unique<impl>(svc, tenant, std::move(rules), std::move(sink_names), std::move(config_path),
+                                   std::move(alerts_queued))),
+      tenant_(std::move(tenant)) {}
+
+watcher::~watcher() = default;
+
+void watcher::stop() {
+  impl_->stopping = true;
+  impl_->timer.cancel();
+}
+
+awaitable<cycle_report> watcher::cycle() {
+  auto& svc = impl_->svc;
+  const metric_labels tenant_label{{"tenant", tenant_.name}};
+  const auto started = std::chrono::steady_clock::now();
+  cycle_report report;
+  const auto fail = [&](error e) {
+    svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "failed"}});
+    spdlog::error("tenant {}: cycle failed, previous state kept (a failed listing never counts as a removal): {}",
+                  tenant_.name, e.message);
+    report.failure = std::move(e);
+    return report;
+  };
+  auto snap = co_await impl_->arm.snapshot();
+  if (!snap) {
+    co_return fail(snap.error());
+  }
+  auto previous = svc.store.load_tenant(tenant_.tenant_id);
+  if (!previous) {
+    co_return fail(previous.error());
+  }
+  engine::cycle_input in;
+  in.tenant = {tenant_.tenant_id, tenant_.name};
+  in.previous = &*previous;
+  in.current = &*snap;
+  in.rules = &impl_->rules;
+  in.baseline = tenant_.baseline;
+  in.now = svc.wall.now();
+  auto out = engine::run_cycle(in);
+  if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
+    co_return fail(r.error());
+  }
+  for (const auto& a : out.alerts) {
+    svc.stats.add("rootwatch_alerts_total", {{"kind", a.kind}});
+    spdlog::warn("tenant {}: ALERT {}", tenant_.name, describe(a));
+  }
+  if (!out.alerts.empty() && impl_->alerts_queued) {
+    impl_->alerts_queued();
+  }
+  report.assignments = snap->assignments.size();
+  report.alerts = out.alerts.size();
+  report.firing = out.firing;
+  const auto seconds_taken = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "ok"}});
+  svc.stats.set("rootwatch_cycle_duration_seconds", tenant_label, seconds_taken);
+  svc.stats.set("rootwatch_assignments_watched", tenant_label, static_cast<double>(report.assignments));
+  svc.stats.set("rootwatch_alerts_firing", tenant_label, static_cast<double>(report.firing));
+  svc.stats.set("rootwatch_last_success_timestamp_seconds", tenant_label,
+                static_cast<double>(to_unix_seconds(in.now)));
+  spdlog::debug("tenant {}: cycle ok in {:.3f}s: {} assignments at root, {} firing, {} new alerts", tenant_.name,
+                seconds_taken, report.assignments, report.firing, report.alerts);
+  co_return report;
+}
+
+awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) {
+  while (!impl_->stopping) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto report = co_await cycle();
+    if (on_cycle) {
+      on_cycle(report);
+    }
+    if (impl_->stopping) {
+      break;
+    }
+    const auto interval = tenant_.poll_interval;
+    const auto jitter = milliseconds{static_cast<std::int64_t>(static_cast<double>(interval.count()) * 0.1 *
+                                                               impl_->svc.random.uniform01())};
+    impl_->timer.expires_at(started + interval + jitter);
+    co_await impl_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+}  // namespace rootwatch::app

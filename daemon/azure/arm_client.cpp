@@ -1,0 +1,143 @@
+#include "azure/arm_client.hpp"
+
+#include "auth/token_cache.hpp"
+#include "azure/arm_parse.hpp"
+#include "azure/builtin_roles.hpp"
+#include "common/clock.hpp"
+#include "common/rng.hpp"
+#include "common/strings.hpp"
+#include "net/https_client.hpp"
+#include "net/url.hpp"
+
+#include <fmt/format.h>
+
+namespace rootwatch::azure {
+namespace {
+
+constexpr std::string_view list_path =
+    "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()";
+
+// Our bearer token goes only to the ARM host we were configured with, whatever a nextLink says.
+bool same_origin(const std::string& a, const std::string& b) {
+  auto ua = net::parse_https_url(a);
+  auto ub = net::parse_https_url(b);
+  return ua && ub && iequals(ua->host, ub->host) && ua->port == ub->port;
+}
+
+}  // namespace
+
+arm_client::arm_client(net::https_client& http, auth::token_cache& tokens, arm_options options, rng& random,
+                       const clock& wall)
+    : http_(http), tokens_(tokens), options_(std::move(options)), random_(random), clock_(wall) {}
+
+awaitable<result<net::response>> arm_client::get(std::string url, std::string what) {
+  // One retry after a 401: the token may have been revoked or expired early (CAE).
+  for (int auth_attempt = 0; auth_attempt < 2; ++auth_attempt) {
+    auto token = co_await tokens_.get(options_.scope);
+    if (!token) {
+      co_return token.error();
+    }
+    net::request req;
+    req.url = url;
+    req.what = what;
+    req.timeout = options_.timeout;
+    req.headers = {{"Authorization", "Bearer " + *token},
+                   {"Accept", "application/json"},
+                   {"x-ms-client-request-id", random_uuid(random_)}};
+    auto res = co_await http_.send_with_retry(std::move(req), options_.retry);
+    if (!res) {
+      co_return res.error();
+    }
+    if (res->status == 401 && auth_attempt == 0) {
+      tokens_.invalidate(options_.scope);
+      continue;
+    }
+    if (res->status < 200 || res->status >= 300) {
+      auto e = arm_error(res->status, res->body, what);
+      if (auto ra = res->header_value("Retry-After")) {
+        e.retry_after = net::parse_retry_after(*ra, clock_.now());
+      }
+      co_return e;
+    }
+    co_return std::move(*res);
+  }
+  co_return make_error(error_kind::internal, "unreachable");
+}
+
+awaitable<result<std::vector<engine::assignment>>> arm_client::list_root_assignments() {
+  std::vector<engine::assignment> all;
+  std::string url = options_.base + std::string(list_path);
+  for (std::size_t page = 0;; ++page) {
+    if (page >= options_.max_pages) {
+      co_return make_error(error_kind::parse,
+                           fmt::format("role assignment list did not end after {} pages", options_.max_pages));
+    }
+    auto res = co_await get(url, "arm role assignments");
+    if (!res) {
+      co_return with_context(res.error(), fmt::format("page {}", page + 1));
+    }
+    auto parsed = parse_role_assignment_page(res->body);
+    if (!parsed) {
+      co_return with_context(parsed.error(), fmt::format("page {}", page + 1));
+    }
+    for (auto& a : parsed->items) {
+      all.push_back(std::move(a));
+    }
+    if (!parsed->next_link) {
+      co_return all;
+    }
+    if (!same_origin(*parsed->next_link, options_.base)) {
+      co_return make_error(error_kind::parse,
+                           fmt::format("nextLink points to {}, not to the configured resource manager {}",
+                                       net::redact_url(*parsed->next_link), net::redact_url(options_.base)));
+    }
+    url = std::move(*parsed->next_link);
+  }
+}
+
+awaitable<result<std::string>> arm_client::role_name(const std::string& role_id) {
+  if (auto builtin = builtin_role_name(role_id)) {
+    co_return std::string(*builtin);
+  }
+  if (auto it = role_names_.find(role_id); it != role_names_.end()) {
+    co_return it->second;
+  }
+  auto res = co_await get(
+      fmt::format("{}/providers/Microsoft.Authorization/roleDefinitions/{}?api-version=2022-04-01", options_.base,
+                  role_id),
+      "arm role definition");
+  if (!res) {
+    if (res.error().http_status == 404) {
+      // A custom role deleted after the assignment was made: the assignment still counts.
+      co_return std::string{};
+    }
+    co_return res.error();
+  }
+  auto name = parse_role_definition_name(res->body);
+  if (!name) {
+    co_return name.error();
+  }
+  role_names_.emplace(role_id, *name);
+  co_return std::move(*name);
+}
+
+awaitable<result<engine::snapshot>> arm_client::snapshot() {
+  engine::snapshot snap;
+  snap.source = "arm";
+  auto list = co_await list_root_assignments();
+  if (!list) {
+    co_return list.error();
+  }
+  snap.taken_at = clock_.now();
+  for (auto& a : *list) {
+    auto name = co_await role_name(a.role.id);
+    if (!name) {
+      co_return with_context(name.error(), fmt::format("role definition {}", a.role.id));
+    }
+    a.role.name = std::move(*name);
+  }
+  snap.assignments = std::move(*list);
+  co_return snap;
+}
+
+}  // namespace rootwatch::azure

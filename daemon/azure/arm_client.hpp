@@ -1,0 +1,61 @@
+#pragma once
+
+// Source "arm": the role assignments at "/" from Azure Resource Manager, the authoritative
+// snapshot (azure-apis.md §4.1), with role names resolved.
+
+#include "common/asio.hpp"
+#include "common/error.hpp"
+#include "engine/model.hpp"
+#include "net/retry.hpp"
+
+#include <map>
+#include <string>
+
+namespace rootwatch {
+class clock;
+class rng;
+namespace net {
+class https_client;
+struct response;
+}  // namespace net
+namespace auth {
+class token_cache;
+}
+}  // namespace rootwatch
+
+namespace rootwatch::azure {
+
+struct arm_options {
+  std::string base;       // https://management.azure.com
+  std::string scope;      // token scope, https://management.azure.com/.default
+  milliseconds timeout{30'000};
+  net::retry_policy retry{4, milliseconds{1'000}, milliseconds{30'000}, milliseconds{120'000}};
+  std::size_t max_pages = 1000;  // a nextLink loop is a malformed answer, not a reason to hang
+};
+
+class arm_client {
+ public:
+  arm_client(net::https_client& http, auth::token_cache& tokens, arm_options options, rng& random, const clock& wall);
+
+  // Every page, or an error: never a partial list (invariant 1).
+  awaitable<result<std::vector<engine::assignment>>> list_root_assignments();
+
+  // Role name by definition GUID: built-in table, then cache, then GET. "" when the role
+  // definition no longer exists.
+  awaitable<result<std::string>> role_name(const std::string& role_id);
+
+  // list_root_assignments with role names filled in, as one snapshot.
+  awaitable<result<engine::snapshot>> snapshot();
+
+ private:
+  awaitable<result<net::response>> get(std::string url, std::string what);
+
+  net::https_client& http_;
+  auth::token_cache& tokens_;
+  arm_options options_;
+  rng& random_;
+  const clock& clock_;
+  std::map<std::string, std::string> role_names_;
+};
+
+}  // namespace rootwatch::azure

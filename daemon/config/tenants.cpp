@@ -1,0 +1,160 @@
+#include "config/checks.hpp"
+#include "config/clouds.hpp"
+#include "config/sections.hpp"
+
+#include <algorithm>
+
+namespace rootwatch::config::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Inline secrets end up in backups, config management and `cat` output; the daemon reads
+// them where they are meant to live instead, at the time it needs them.
+constexpr std::string_view inline_secret_message =
+    "inline secrets are not accepted: put the secret in a file named by client_secret_file "
+    "(e.g. a systemd credential from LoadCredential=) or in an environment variable named by client_secret_env";
+
+std::vector<source_kind> read_sources(table_reader& r) {
+  const auto elements = r.string_array("sources");
+  if (!elements) {
+    return {source_kind::arm};
+  }
+  if (elements->empty()) {
+    r.fail("sources", "must name at least one source: arm, resource_graph, activity_log or entra_audit");
+    return {};
+  }
+  const auto names = names_of(source_kind_names);
+  std::vector<source_kind> out;
+  for (const auto& element : *elements) {
+    const auto kind = lookup(source_kind_names, element.value);
+    if (!kind) {
+      r.fail_at(*element.node, element.key, not_one_of(element.value, names));
+    } else if (std::find(out.begin(), out.end(), *kind) != out.end()) {
+      r.fail_at(*element.node, element.key, "'" + element.value + "' is listed more than once");
+    } else {
+      out.push_back(*kind);
+    }
+  }
+  return out;
+}
+
+// The kinds other than client_secret are accepted as they are until their credentials exist.
+void check_client_secret(table_reader& r, bool inline_secret) {
+  if (!r.has("client_id")) {
+    r.fail("client_id",
+           "missing required key 'client_id': a client_secret credential needs the application (client) id");
+  }
+  const bool from_file = r.has("client_secret_file");
+  const bool from_env = r.has("client_secret_env");
+  if (from_file && from_env) {
+    r.fail("client_secret_env", "set only one of client_secret_file and client_secret_env");
+  } else if (!from_file && !from_env && !inline_secret) {
+    r.fail_table("a client_secret credential needs exactly one of client_secret_file and client_secret_env");
+  }
+}
+
+credential_settings read_credential(table_reader& tenant) {
+  auto r = tenant.child("credential", "[tenant.credential]", need::required);
+  if (!r) {
+    return {};
+  }
+  credential_settings c;
+  const auto kind = r->choice("kind", credential_kind_names, need::required);
+  c.kind = kind.value_or(c.kind);
+  c.client_id = r->guid("client_id").value_or("");
+  c.client_secret_file = r->non_empty_string("client_secret_file").value_or("");
+  c.client_secret_env = r->checked_string("client_secret_env", env_name_problem).value_or("");
+  const bool inline_secret = r->take("client_secret") != nullptr;
+  if (inline_secret) {
+    r->fail("client_secret", std::string(inline_secret_message));
+  }
+  if (kind == credential_kind::client_secret) {
+    check_client_secret(*r, inline_secret);
+  }
+  r->reject_unknown_keys();
+  return c;
+}
+
+std::optional<std::string> base_url_problem(std::string_view url) {
+  return https_url_problem(url, true);
+}
+
+std::optional<std::string> scope_problem(std::string_view scope) {
+  if (auto problem = https_url_problem(scope, true)) {
+    return problem;
+  }
+  if (!scope.ends_with("/.default")) {
+    return "a token scope ends in /.default, e.g. https://management.azure.com/.default";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> read_base_url(table_reader& r, std::string_view name) {
+  const auto url = r.checked_string(name, base_url_problem);
+  return url ? std::optional(strip_trailing_slashes(*url)) : std::nullopt;
+}
+
+endpoint_settings read_endpoints(table_reader& tenant, const std::string& cloud) {
+  endpoint_settings e = cloud_endpoints(cloud).value_or(endpoint_settings{});
+  auto r = tenant.child("endpoints", "[tenant.endpoints]");
+  if (!r) {
+    return e;
+  }
+  if (const auto url = read_base_url(*r, "authority")) {
+    e.authority = *url;
+  }
+  if (const auto url = read_base_url(*r, "resource_manager")) {
+    // A private or proxied ARM has no published audience; its own URL is the best guess,
+    // and arm_scope is there when the guess is wrong.
+    e.resource_manager = *url;
+    e.arm_scope = *url + "/.default";
+  }
+  if (const auto url = read_base_url(*r, "graph")) {
+    e.graph = *url;
+  }
+  if (const auto scope = r->checked_string("arm_scope", scope_problem)) {
+    e.arm_scope = *scope;
+  }
+  r->reject_unknown_keys();
+  return e;
+}
+
+tenant_settings read_tenant(table_reader& r) {
+  tenant_settings t;
+  t.name = r.checked_string("name", name_problem, need::required).value_or("");
+  t.tenant_id = r.guid("tenant_id", need::required).value_or("");
+  t.cloud = r.one_of("cloud", cloud_names).value_or(t.cloud);
+  t.poll_interval = r.duration("poll_interval", 1s).value_or(t.poll_interval);
+  t.sources = read_sources(r);
+  t.baseline = r.choice("baseline", baseline_names).value_or(t.baseline);
+  t.remind_every = r.duration("remind_every", 0ms).value_or(t.remind_every);
+  t.request_timeout = r.duration("request_timeout", 1s).value_or(t.request_timeout);
+  t.credential = read_credential(r);
+  t.endpoints = read_endpoints(r, t.cloud);
+  t.lines = key_lines(r.table());
+  r.reject_unknown_keys();
+  return t;
+}
+
+}  // namespace
+
+std::vector<tenant_settings> read_tenants(table_reader& top) {
+  auto readers = top.children("tenant", "[[tenant]]", "[[tenant]] tables (note the double brackets)");
+  if (!readers) {
+    return {};
+  }
+  if (readers->empty()) {
+    top.fail_whole_file("tenant", "no [[tenant]] is configured: at least one tenant is required");
+    return {};
+  }
+  std::vector<tenant_settings> out;
+  unique_names names("tenant");
+  for (auto& r : *readers) {
+    out.push_back(read_tenant(r));
+    names.check(r, "name", out.back().name);
+  }
+  return out;
+}
+
+}  // namespace rootwatch::config::detail

@@ -1,0 +1,219 @@
+// rootwatch: argv, environment, signals and exit codes live here and nowhere else.
+
+#include "app/check.hpp"
+#include "app/daemon.hpp"
+#include "app/generation.hpp"
+#include "common/version.hpp"
+#include "config/load.hpp"
+#include "ops/logging.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace rootwatch;
+
+constexpr const char* usage_text =
+    "usage:\n"
+    "  rootwatch run        --config FILE   run the daemon (systemd, container)\n"
+    "  rootwatch check      --config FILE   one full cycle for every tenant, then exit:\n"
+    "                                       0 nothing firing, 1 alerts firing, 2 error\n"
+    "  rootwatch validate   --config FILE   check the configuration; exit 0 when valid, 2 otherwise\n"
+    "  rootwatch test-alert --config FILE --sink NAME   send a clearly marked test alert\n"
+    "  rootwatch --version\n";
+
+constexpr int exit_usage = 2;
+
+struct arguments {
+  std::string command;
+  std::string config;
+  std::string sink;
+};
+
+std::optional<arguments> parse_arguments(int argc, char** argv) {
+  arguments out;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const auto value = [&](const std::string& flag, std::string& into) {
+      if (a == flag && i + 1 < args.size()) {
+        into = args[++i];
+        return true;
+      }
+      if (a.rfind(flag + "=", 0) == 0) {
+        into = a.substr(flag.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    if (value("--config", out.config) || value("--sink", out.sink)) {
+      continue;
+    }
+    if (!a.empty() && a.front() != '-' && out.command.empty()) {
+      out.command = a;
+      continue;
+    }
+    std::fprintf(stderr, "rootwatch: unexpected argument '%s'\n", a.c_str());
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::string> environment(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
+ops::log_style log_style_for(const config::settings& cfg) {
+  if (cfg.daemon.format == config::log_format::json) {
+    return ops::log_style::json;
+  }
+  return ops::stderr_is_journal(environment("JOURNAL_STREAM")) ? ops::log_style::journal : ops::log_style::text;
+}
+
+int print_problems(const std::vector<config::problem>& problems) {
+  for (const auto& p : problems) {
+    std::fprintf(stderr, "%s\n", p.to_string().c_str());
+  }
+  return exit_usage;
+}
+
+int validate(const config::settings& cfg) {
+  const auto problems = app::runtime_problems(cfg, environment);
+  for (const auto& p : problems) {
+    std::fprintf(stderr, "%s\n", p.c_str());
+  }
+  if (!problems.empty()) {
+    return exit_usage;
+  }
+  std::printf("%s: valid (%zu tenant(s), %zu rule(s), %zu sink(s))\n", cfg.path.c_str(), cfg.tenants.size(),
+              cfg.rules.size(), cfg.sinks.size());
+  return 0;
+}
+
+asio::awaitable<void> handle_signals(asio::signal_set& signals, app::daemon& d) {
+  while (true) {
+    auto [ec, number] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      co_return;
+    }
+    if (number == SIGHUP) {
+      d.request_reload();
+      continue;
+    }
+    if (d.stop_requested()) {
+      // A second TERM/INT: the operator does not want to wait. State is committed per
+      // transaction, so leaving now loses nothing.
+      spdlog::warn("second stop signal: exiting immediately");
+      std::_Exit(1);
+    }
+    spdlog::info("received {}", number == SIGTERM ? "SIGTERM" : "SIGINT");
+    d.request_stop();
+  }
+}
+
+int run_daemon(config::settings cfg) {
+  asio::io_context io(1);
+  const std::string path = cfg.path;
+  auto d = app::daemon::create(io.get_executor(), app::options{std::move(cfg), environment},
+                               [path]() { return config::load_file(path); });
+  if (!d) {
+    spdlog::error("cannot start: {}", d.error().message);
+    return d.error().kind == error_kind::config ? exit_usage : 1;
+  }
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  asio::co_spawn(io, handle_signals(signals, **d), asio::detached);
+  int code = 1;
+  asio::co_spawn(io, (*d)->run(), [&](std::exception_ptr e, int result) {
+    code = e ? 1 : result;
+    signals.cancel();
+  });
+  io.run();
+  return code;
+}
+
+template <class Task>
+int run_once(Task task) {
+  asio::io_context io(1);
+  int code = app::exit_error;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, int result) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        spdlog::critical("unexpected error: {}", x.what());
+      }
+      return;
+    }
+    code = result;
+  });
+  io.run();
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A peer closing a TLS connection must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
+    std::printf("rootwatch %s\n", version);
+    return 0;
+  }
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) {
+    std::fputs(usage_text, stdout);
+    return 0;
+  }
+  const auto args = parse_arguments(argc, argv);
+  if (!args || args->command.empty()) {
+    std::fputs(usage_text, stderr);
+    return exit_usage;
+  }
+  const std::vector<std::string> commands{"run", "check", "validate", "test-alert"};
+  if (std::find(commands.begin(), commands.end(), args->command) == commands.end()) {
+    std::fprintf(stderr, "rootwatch: unknown command '%s'\n%s", args->command.c_str(), usage_text);
+    return exit_usage;
+  }
+  if (args->config.empty()) {
+    std::fprintf(stderr, "rootwatch %s: --config FILE is required\n", args->command.c_str());
+    return exit_usage;
+  }
+  auto loaded = config::load_file(args->config);
+  if (!loaded.value) {
+    return print_problems(loaded.problems);
+  }
+  auto& cfg = *loaded.value;
+  if (args->command == "validate") {
+    return validate(cfg);
+  }
+  if (auto r = ops::setup_logging(cfg.daemon.log_level, log_style_for(cfg)); !r) {
+    std::fprintf(stderr, "%s\n", r.error().message.c_str());
+    return exit_usage;
+  }
+  if (args->command == "run") {
+    return run_daemon(std::move(cfg));
+  }
+  if (args->command == "check") {
+    return run_once(app::run_check(app::options{std::move(cfg), environment}));
+  }
+  if (args->sink.empty()) {
+    std::fprintf(stderr, "rootwatch test-alert: --sink NAME is required\n");
+    return exit_usage;
+  }
+  return run_once(app::run_test_alert(app::options{std::move(cfg), environment}, args->sink));
+}

@@ -1,0 +1,282 @@
+#include "net/https_client.hpp"
+
+#include "common/version.hpp"
+#include "net/beast.hpp"
+#include "net/tls.hpp"
+#include "net/url.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <map>
+
+#include <fmt/format.h>
+
+namespace rootwatch::net {
+namespace {
+
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_idle_per_host = 4;
+constexpr std::uint32_t header_limit = 64 * 1024;
+
+struct connection {
+  connection(const asio::any_io_executor& ex, ssl::context& ctx) : stream(ex, ctx) {}
+  beast::ssl_stream<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;  // per connection: bytes read past one answer belong to the next
+};
+
+struct exchange_result {
+  result<response> answer;
+  bool got_response_bytes = false;
+  bool keep_alive = false;
+};
+
+std::string describe(const request& req) {
+  return fmt::format("{} ({})", req.what.empty() ? std::string("request") : req.what, redact_url(req.url));
+}
+
+error transport_error(const request& req, const boost::system::error_code& ec, std::string_view step) {
+  if (ec == beast::error::timeout) {
+    return make_error(error_kind::timeout,
+                      fmt::format("{}: no answer within {} ({})", describe(req), format_duration(req.timeout), step),
+                      true);
+  }
+  if (ec == asio::error::operation_aborted) {
+    return make_error(error_kind::cancelled, fmt::format("{}: cancelled during {}", describe(req), step));
+  }
+  if (ec == http::error::body_limit) {
+    return make_error(error_kind::http,
+                      fmt::format("{}: answer larger than the limit of {} bytes", describe(req), req.body_limit));
+  }
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+      ec == ssl::error::stream_truncated) {
+    return make_error(error_kind::network,
+                      fmt::format("{}: connection closed before the answer was complete ({})", describe(req), step),
+                      true);
+  }
+  return make_error(error_kind::network, fmt::format("{}: {} failed: {}", describe(req), step, ec.message()), true);
+}
+
+// A handshake that failed verification is a configuration problem (wrong CA, wrong host),
+// not something a retry fixes.
+std::optional<error> verification_error(const request& req, const url_parts& u, const boost::system::error_code& ec,
+                                        SSL* ssl_handle) {
+  if (ec.category() != asio::error::get_ssl_category() ||
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) != SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    return std::nullopt;
+  }
+  const long verify = SSL_get_verify_result(ssl_handle);
+  const std::string why = verify == X509_V_OK ? std::string("the certificate is not valid for host ") + u.host
+                                              : std::string(X509_verify_cert_error_string(verify));
+  return make_error(error_kind::network, fmt::format("{}: TLS certificate verification failed: {}", describe(req), why));
+}
+
+std::string host_header(const url_parts& u) {
+  const bool v6 = u.host.find(':') != std::string::npos;
+  std::string h = v6 ? "[" + u.host + "]" : u.host;
+  if (u.port != "443") {
+    h += ":" + u.port;
+  }
+  return h;
+}
+
+}  // namespace
+
+struct https_client::impl {
+  asio::any_io_executor ex;
+  std::shared_ptr<client_tls> tls;
+  rng& random;
+  const clock& wall;
+  std::map<std::string, std::vector<std::unique_ptr<connection>>> idle;
+  std::size_t opened = 0;
+
+  std::unique_ptr<connection> take_idle(const std::string& key) {
+    auto it = idle.find(key);
+    if (it == idle.end() || it->second.empty()) {
+      return nullptr;
+    }
+    auto c = std::move(it->second.back());
+    it->second.pop_back();
+    return c;
+  }
+
+  void give_back(const std::string& key, std::unique_ptr<connection> c) {
+    auto& list = idle[key];
+    if (list.size() < max_idle_per_host) {
+      list.push_back(std::move(c));
+    }
+  }
+
+  awaitable<result<tcp::resolver::results_type>> resolve(const url_parts& u, const request& req,
+                                                         steady::time_point deadline) {
+    // The resolver has no deadline of its own: race it against a timer.
+    tcp::resolver resolver(ex);
+    asio::steady_timer timer(ex, deadline);
+    auto [order, resolve_ec, endpoints, timer_ec] =
+        co_await asio::experimental::make_parallel_group(resolver.async_resolve(u.host, u.port, asio::deferred),
+                                                         timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    if (order[0] == 1) {
+      co_return make_error(error_kind::timeout,
+                           fmt::format("{}: name resolution took longer than {}", describe(req),
+                                       format_duration(req.timeout)),
+                           true);
+    }
+    if (resolve_ec) {
+      co_return transport_error(req, resolve_ec, "name resolution");
+    }
+    co_return endpoints;
+  }
+
+  awaitable<result<std::unique_ptr<connection>>> open(const url_parts& u, const request& req,
+                                                      steady::time_point deadline) {
+    auto endpoints = co_await resolve(u, req, deadline);
+    if (!endpoints) {
+      co_return endpoints.error();
+    }
+    auto c = std::make_unique<connection>(ex, tls->native());
+    auto& tcp_layer = beast::get_lowest_layer(c->stream);
+    tcp_layer.expires_at(deadline);
+    auto [connect_ec, ep] = co_await tcp_layer.async_connect(*endpoints, use_tuple);
+    if (connect_ec) {
+      co_return transport_error(req, connect_ec, "connect");
+    }
+    // SNI is for names only (RFC 6066); certificates for IP literals are checked by address.
+    if (!u.host_is_ip && SSL_set_tlsext_host_name(c->stream.native_handle(), u.host.c_str()) != 1) {
+      co_return make_error(error_kind::network, fmt::format("{}: cannot set the TLS server name", describe(req)));
+    }
+    c->stream.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    c->stream.set_verify_callback(ssl::host_name_verification(u.host));
+    tcp_layer.expires_at(deadline);
+    auto [handshake_ec] = co_await c->stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (handshake_ec) {
+      if (auto verify = verification_error(req, u, handshake_ec, c->stream.native_handle())) {
+        co_return *verify;
+      }
+      co_return transport_error(req, handshake_ec, "TLS handshake");
+    }
+    ++opened;
+    co_return c;
+  }
+
+  awaitable<exchange_result> exchange(connection& c, const url_parts& u, const request& req,
+                                      steady::time_point deadline) {
+    exchange_result out{make_error(error_kind::internal, "unset")};
+    http::request<http::string_body> hreq;
+    hreq.method_string(req.method);
+    hreq.target(u.target);
+    hreq.version(11);
+    hreq.set(http::field::host, host_header(u));
+    hreq.set(http::field::user_agent, std::string("rootwatch/") + version);
+    for (const auto& h : req.headers) {
+      hreq.set(h.name, h.value);
+    }
+    hreq.body() = req.body;
+    hreq.keep_alive(true);
+    hreq.prepare_payload();
+
+    auto& tcp_layer = beast::get_lowest_layer(c.stream);
+    tcp_layer.expires_at(deadline);
+    auto [write_ec, written] = co_await http::async_write(c.stream, hreq, use_tuple);
+    if (write_ec) {
+      out.answer = transport_error(req, write_ec, "send");
+      co_return out;
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(req.body_limit);
+    parser.header_limit(header_limit);
+    tcp_layer.expires_at(deadline);
+    auto [read_ec, read] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
+    out.got_response_bytes = parser.got_some() || read > 0;
+    if (read_ec) {
+      out.answer = transport_error(req, read_ec, "receive");
+      co_return out;
+    }
+    auto& msg = parser.get();
+    response res;
+    res.status = static_cast<int>(msg.result_int());
+    for (const auto& field : msg) {
+      res.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    res.body = std::move(msg.body());
+    out.keep_alive = msg.keep_alive();
+    out.answer = std::move(res);
+    co_return out;
+  }
+};
+
+https_client::https_client(asio::any_io_executor ex, std::shared_ptr<client_tls> tls, rng& random,
+                           const clock& wall_clock)
+    : impl_(new impl{std::move(ex), std::move(tls), random, wall_clock, {}, 0}) {}
+
+https_client::~https_client() = default;
+
+void https_client::close_idle() {
+  impl_->idle.clear();
+}
+
+std::size_t https_client::connections_opened() const {
+  return impl_->opened;
+}
+
+awaitable<result<response>> https_client::send(request req) {
+  auto u = parse_https_url(req.url);
+  if (!u) {
+    co_return with_context(u.error(), req.what.empty() ? "request" : req.what);
+  }
+  const auto deadline = steady::now() + req.timeout;
+  const std::string key = u->host + ":" + u->port;
+  while (true) {
+    auto c = impl_->take_idle(key);
+    const bool reused = c != nullptr;
+    if (!c) {
+      auto opened = co_await impl_->open(*u, req, deadline);
+      if (!opened) {
+        co_return opened.error();
+      }
+      c = std::move(*opened);
+    }
+    auto ex = co_await impl_->exchange(*c, *u, req, deadline);
+    // A pooled connection the server closed while idle fails before any answer byte; that
+    // says nothing about the server, so try again on another connection. The receivers
+    // de-duplicate on the alert id, which makes a repeated POST harmless.
+    if (!ex.answer && reused && !ex.got_response_bytes && ex.answer.error().kind == error_kind::network) {
+      continue;
+    }
+    if (ex.answer && ex.keep_alive) {
+      impl_->give_back(key, std::move(c));
+    }
+    co_return std::move(ex.answer);
+  }
+}
+
+awaitable<result<response>> https_client::send_with_retry(request req, retry_policy policy) {
+  for (int attempt = 1;; ++attempt) {
+    auto r = co_await send(req);
+    const retry_decision d = r ? classify_status(r->status) : classify_error(r.error());
+    if (!d.retry || attempt >= policy.max_attempts) {
+      co_return r;
+    }
+    std::optional<milliseconds> retry_after;
+    if (r) {
+      if (auto v = r->header_value("Retry-After")) {
+        retry_after = parse_retry_after(*v, impl_->wall.now());
+      }
+    }
+    const auto delay = backoff_delay(attempt, policy, retry_after, impl_->random.uniform01());
+    asio::steady_timer timer(impl_->ex, delay);
+    auto [ec] = co_await timer.async_wait(use_tuple);
+    if (ec) {
+      co_return make_error(error_kind::cancelled, fmt::format("{}: cancelled while waiting to retry", describe(req)));
+    }
+  }
+}
+
+}  // namespace rootwatch::net

@@ -1,0 +1,73 @@
+#include "net/retry.hpp"
+
+#include "common/strings.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace rootwatch::net {
+
+retry_decision classify_status(int status) {
+  if (status >= 200 && status < 300) {
+    return {false, fmt::format("status {}", status)};
+  }
+  switch (status) {
+    case 408:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return {true, fmt::format("status {}", status)};
+    default:
+      return {false, fmt::format("status {} is final", status)};
+  }
+}
+
+retry_decision classify_error(const error& e) {
+  switch (e.kind) {
+    case error_kind::network:
+    case error_kind::timeout:
+      return {e.retryable, std::string(to_string(e.kind))};
+    case error_kind::throttled:
+      return {true, "throttled"};
+    default:
+      return {false, std::string(to_string(e.kind))};
+  }
+}
+
+std::optional<milliseconds> parse_retry_after(std::string_view value, timestamp now) {
+  value = trim(value);
+  if (value.empty()) {
+    return std::nullopt;
+  }
+  if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    if (value.size() > 9) {
+      return std::nullopt;
+    }
+    return milliseconds{std::stoll(std::string(value)) * 1000};
+  }
+  if (const auto when = parse_http_date(value)) {
+    const auto delta = std::chrono::duration_cast<milliseconds>(*when - now);
+    return std::max(delta, milliseconds{0});
+  }
+  return std::nullopt;
+}
+
+milliseconds backoff_delay(int failures, const retry_policy& policy, std::optional<milliseconds> retry_after,
+                           double jitter01) {
+  const int exponent = std::clamp(failures - 1, 0, 30);
+  const double base_ms = std::min(static_cast<double>(policy.initial_backoff.count()) * std::ldexp(1.0, exponent),
+                                  static_cast<double>(policy.max_backoff.count()));
+  const double jitter = std::clamp(jitter01, 0.0, 1.0);
+  auto delay = milliseconds{static_cast<std::int64_t>(base_ms / 2 + base_ms / 2 * jitter)};
+  if (retry_after) {
+    delay = std::max(delay, std::min(*retry_after, policy.max_retry_after));
+  }
+  return delay;
+}
+
+}  // namespace rootwatch::net

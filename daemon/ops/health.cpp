@@ -1,0 +1,67 @@
+#include "ops/health.hpp"
+
+#include "common/json.hpp"
+#include "common/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace rootwatch::ops {
+
+bool health_state::degraded() const {
+  for (const auto& [name, t] : tenants) {
+    if (!t.ok) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string health_state::status_line() const {
+  std::size_t ok = 0;
+  std::size_t firing = 0;
+  for (const auto& [name, t] : tenants) {
+    ok += t.ok ? 1 : 0;
+    firing += t.firing;
+  }
+  return fmt::format("{}/{} tenants watched, {} assignments firing, {} deliveries pending", ok, tenants.size(),
+                     firing, pending_deliveries);
+}
+
+net::request_handler health_handler(const health_state& state, const metrics& stats) {
+  return [&state, &stats](const net::server_request& req) {
+    net::server_response res;
+    if (req.method != "GET" && req.method != "HEAD") {
+      res.status = 405;
+      res.headers.push_back({"Allow", "GET, HEAD"});
+      return res;
+    }
+    const std::string path = req.target.substr(0, req.target.find('?'));
+    if (path == "/healthz" || path == "/-/healthy") {
+      json body = {{"status", state.degraded() ? "degraded" : "ok"}, {"tenants", json::object()}};
+      for (const auto& [name, t] : state.tenants) {
+        body["tenants"][name] = {{"ok", t.ok},
+                                 {"consecutive_failures", t.consecutive_failures},
+                                 {"last_success", t.last_success ? json(format_iso8601(*t.last_success)) : json()},
+                                 {"last_error", t.last_error},
+                                 {"firing", t.firing}};
+      }
+      res.headers.push_back({"Content-Type", "application/json"});
+      res.body = body.dump() + "\n";
+    } else if (path == "/readyz" || path == "/-/ready") {
+      const bool ready = state.ready && !state.stopping;
+      res.status = ready ? 200 : 503;
+      res.headers.push_back({"Content-Type", "text/plain"});
+      res.body = ready ? "ready\n" : (state.stopping ? "stopping\n" : "starting\n");
+    } else if (path == "/metrics") {
+      res.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
+      res.body = stats.exposition();
+    } else {
+      res.status = 404;
+      res.headers.push_back({"Content-Type", "text/plain"});
+      res.body = "not found: try /healthz, /readyz or /metrics\n";
+    }
+    return res;
+  };
+}
+
+}  // namespace rootwatch::ops

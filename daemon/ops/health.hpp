@@ -1,0 +1,42 @@
+#pragma once
+
+// What /healthz, /readyz and the systemd STATUS line say. /healthz answers 200 while the
+// event loop answers, and its body says "ok" or "degraded" (a watcher that cannot see): a
+// restart would not fix a revoked permission, so liveness probes must not fail on it.
+// /readyz is 503 until start-up is complete and again from the moment shutdown begins.
+
+#include "common/time.hpp"
+#include "net/http_server.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace rootwatch {
+class metrics;
+class clock;
+}  // namespace rootwatch
+
+namespace rootwatch::ops {
+
+struct tenant_health {
+  bool ok = false;
+  int consecutive_failures = 0;
+  std::optional<timestamp> last_success;
+  std::string last_error;
+  std::size_t firing = 0;
+};
+
+struct health_state {
+  bool ready = false;
+  bool stopping = false;
+  std::map<std::string, tenant_health> tenants;  // by tenant name
+  std::int64_t pending_deliveries = 0;
+
+  bool degraded() const;
+  std::string status_line() const;  // for STATUS= and logs
+};
+
+net::request_handler health_handler(const health_state& state, const metrics& stats);
+
+}  // namespace rootwatch::ops

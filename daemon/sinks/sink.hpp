@@ -1,0 +1,18 @@
+#pragma once
+
+#include "config/settings.hpp"
+#include "sinks/signing.hpp"
+
+#include <optional>
+#include <string>
+
+namespace rootwatch::sinks {
+
+// A [[sink]] with its secrets read: the URL (which may embed a token) and the signing key.
+struct resolved_sink {
+  config::sink_settings settings;
+  std::string url;
+  std::optional<signing_key> key;
+};
+
+}  // namespace rootwatch::sinks

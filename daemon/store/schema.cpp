@@ -1,0 +1,118 @@
+#include "store/schema.hpp"
+
+#include <array>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace rootwatch::store {
+namespace {
+
+// Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
+constexpr std::array<std::string_view, 1> migrations{
+    R"sql(
+CREATE TABLE tenant_state (
+  tenant_id   TEXT PRIMARY KEY,
+  initialized INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE TABLE assignment_state (
+  tenant_id              TEXT NOT NULL,
+  key                    TEXT NOT NULL,
+  assignment_id          TEXT NOT NULL,
+  scope                  TEXT NOT NULL,
+  role_id                TEXT NOT NULL,
+  role_name              TEXT NOT NULL,
+  principal_id           TEXT NOT NULL,
+  principal_type         TEXT NOT NULL,
+  principal_display_name TEXT,
+  condition              TEXT,
+  created_on             TEXT,
+  created_by             TEXT,
+  first_seen             TEXT NOT NULL,
+  rule                   TEXT NOT NULL,
+  severity               TEXT NOT NULL,
+  firing                 INTEGER NOT NULL,
+  baselined              INTEGER NOT NULL,
+  allowed                INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE outbox (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id        TEXT NOT NULL,
+  sink            TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  payload         TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+  last_error      TEXT,
+  finished_at     INTEGER,
+  UNIQUE (alert_id, sink)
+);
+CREATE INDEX outbox_due ON outbox (sink, state, next_attempt_at);
+)sql",
+};
+
+result<std::int64_t> integer_pragma(database& db, std::string_view sql) {
+  auto v = db.scalar(sql);
+  if (!v) {
+    return v.error();
+  }
+  return v->empty() ? 0 : std::stoll(*v);
+}
+
+}  // namespace
+
+result<void> prepare_schema(database& db, int target_version) {
+  // The first read is where SQLite notices a file that is not a database at all.
+  auto app = integer_pragma(db, "PRAGMA application_id");
+  if (!app) {
+    return make_error(error_kind::store,
+                      fmt::format("{} is not a usable SQLite database ({}); rootwatch will not overwrite it: move it "
+                                  "away to start with a fresh state, or restore it from a backup",
+                                  db.path(), app.error().message));
+  }
+  auto version = integer_pragma(db, "PRAGMA user_version");
+  auto tables = integer_pragma(db, "SELECT count(*) FROM sqlite_master");
+  if (!version || !tables) {
+    return make_error(error_kind::store, fmt::format("{}: cannot read the schema", db.path()));
+  }
+  const bool empty = *app == 0 && *version == 0 && *tables == 0;
+  if (!empty && *app != application_id) {
+    return make_error(error_kind::store,
+                      fmt::format("{} is a SQLite database of another program (application_id {}); rootwatch will "
+                                  "not touch it: point state_dir somewhere else",
+                                  db.path(), *app));
+  }
+  if (*version > target_version) {
+    return make_error(error_kind::store,
+                      fmt::format("{} has schema version {}, made by a newer rootwatch (this one knows up to {})",
+                                  db.path(), *version, target_version));
+  }
+  if (auto check = db.scalar("PRAGMA quick_check"); !check || *check != "ok") {
+    return make_error(error_kind::store,
+                      fmt::format("{} failed its integrity check ({}); restore it from a backup or move it away",
+                                  db.path(), check ? *check : check.error().message));
+  }
+  for (auto v = *version; v < target_version; ++v) {
+    auto tx = transaction::begin(db);
+    if (!tx) {
+      return tx.error();
+    }
+    if (auto r = db.exec(migrations[static_cast<std::size_t>(v)]); !r) {
+      return with_context(r.error(), fmt::format("migration to schema version {}", v + 1));
+    }
+    if (auto r = db.exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", application_id, v + 1));
+        !r) {
+      return r.error();
+    }
+    if (auto r = tx->commit(); !r) {
+      return r.error();
+    }
+  }
+  return {};
+}
+
+}  // namespace rootwatch::store

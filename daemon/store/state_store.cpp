@@ -1,0 +1,302 @@
+#include "store/state_store.hpp"
+
+#include "engine/alert_json.hpp"
+#include "store/schema.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+
+namespace rootwatch::store {
+namespace {
+
+std::int64_t to_ms(timestamp t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+timestamp from_ms(std::int64_t ms) {
+  return timestamp{std::chrono::duration_cast<timestamp::duration>(milliseconds{ms})};
+}
+
+std::optional<std::string> iso_or_null(const std::optional<timestamp>& t) {
+  return t ? std::optional<std::string>(format_iso8601(*t)) : std::nullopt;
+}
+
+result<void> configure(database& db) {
+  // WAL with synchronous=FULL: a commit is on disk when commit() returns, which is what lets
+  // the outbox promise delivery after a crash.
+  auto mode = db.scalar("PRAGMA journal_mode=WAL");
+  if (!mode) {
+    return mode.error();
+  }
+  if (*mode != "wal") {
+    return make_error(error_kind::store, fmt::format("{}: cannot switch to WAL journaling", db.path()));
+  }
+  return db.exec("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON");
+}
+
+engine::tracked_assignment read_tracked(const statement& s) {
+  engine::tracked_assignment t;
+  t.key = s.text(0);
+  t.current.id = s.text(1);
+  t.current.scope = s.text(2);
+  t.current.role.id = s.text(3);
+  t.current.role.name = s.text(4);
+  t.current.principal.id = s.text(5);
+  t.current.principal.type = s.text(6);
+  t.current.principal.display_name = s.optional_text(7);
+  t.current.condition = s.optional_text(8);
+  if (auto created = s.optional_text(9)) {
+    t.current.created_on = parse_iso8601(*created);
+  }
+  t.current.created_by = s.optional_text(10);
+  t.first_seen = parse_iso8601(s.text(11)).value_or(timestamp{});
+  t.rule = s.text(12);
+  t.level = engine::parse_severity(s.text(13)).value_or(engine::severity::info);
+  t.firing = s.integer(14) != 0;
+  t.baselined = s.integer(15) != 0;
+  t.allowed = s.integer(16) != 0;
+  return t;
+}
+
+}  // namespace
+
+result<std::unique_ptr<state_store>> state_store::open(const std::string& state_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) {
+    return make_error(error_kind::io, fmt::format("cannot create state_dir {}: {}", state_dir, ec.message()));
+  }
+  auto db = database::open((std::filesystem::path(state_dir) / "rootwatch.db").string());
+  if (!db) {
+    return db.error();
+  }
+  if (auto r = prepare_schema(*db, schema_version); !r) {
+    return r.error();
+  }
+  if (auto r = configure(*db); !r) {
+    return r.error();
+  }
+  return std::unique_ptr<state_store>(new state_store(std::move(*db)));
+}
+
+result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_id) {
+  engine::tenant_state state;
+  auto head = db_.prepare("SELECT initialized FROM tenant_state WHERE tenant_id = ?1");
+  if (!head) {
+    return head.error();
+  }
+  head->bind(1, tenant_id);
+  auto row = head->step();
+  if (!row) {
+    return row.error();
+  }
+  state.initialized = *row && head->integer(0) != 0;
+  auto rows = db_.prepare(
+      "SELECT key, assignment_id, scope, role_id, role_name, principal_id, principal_type, principal_display_name, "
+      "condition, created_on, created_by, first_seen, rule, severity, firing, baselined, allowed "
+      "FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
+  if (!rows) {
+    return rows.error();
+  }
+  rows->bind(1, tenant_id);
+  while (true) {
+    auto r = rows->step();
+    if (!r) {
+      return r.error();
+    }
+    if (!*r) {
+      break;
+    }
+    state.assignments.push_back(read_tracked(*rows));
+  }
+  return state;
+}
+
+result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts,
+                                        const std::vector<std::string>& sinks, timestamp now) {
+  if (alerts.empty() || sinks.empty()) {
+    return {};
+  }
+  auto ins = db_.prepare(
+      "INSERT OR IGNORE INTO outbox (alert_id, sink, kind, payload, created_at, next_attempt_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+  if (!ins) {
+    return ins.error();
+  }
+  for (const auto& a : alerts) {
+    const std::string payload = engine::to_json(a).dump();
+    for (const auto& sink : sinks) {
+      ins->bind(1, a.id).bind(2, sink).bind(3, a.kind).bind(4, payload).bind(5, to_ms(now));
+      if (auto r = ins->run(); !r) {
+        return r.error();
+      }
+    }
+  }
+  return {};
+}
+
+result<void> state_store::commit_cycle(const std::string& tenant_id, const engine::tenant_state& next,
+                                       const std::vector<engine::alert>& alerts,
+                                       const std::vector<std::string>& sinks, timestamp now) {
+  auto tx = transaction::begin(db_);
+  if (!tx) {
+    return tx.error();
+  }
+  auto head = db_.prepare(
+      "INSERT INTO tenant_state (tenant_id, initialized, updated_at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (tenant_id) DO UPDATE SET initialized = excluded.initialized, updated_at = excluded.updated_at");
+  auto wipe = db_.prepare("DELETE FROM assignment_state WHERE tenant_id = ?1");
+  auto ins = db_.prepare(
+      "INSERT INTO assignment_state (tenant_id, key, assignment_id, scope, role_id, role_name, principal_id, "
+      "principal_type, principal_display_name, condition, created_on, created_by, first_seen, rule, severity, firing, "
+      "baselined, allowed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+  if (!head || !wipe || !ins) {
+    return db_.last_error("prepare cycle commit");
+  }
+  head->bind(1, tenant_id).bind(2, std::int64_t{next.initialized ? 1 : 0}).bind(3, to_ms(now));
+  wipe->bind(1, tenant_id);
+  if (auto r = head->run(); !r) {
+    return r.error();
+  }
+  if (auto r = wipe->run(); !r) {
+    return r.error();
+  }
+  for (const auto& t : next.assignments) {
+    const auto& a = t.current;
+    ins->bind(1, tenant_id).bind(2, t.key).bind(3, a.id).bind(4, a.scope).bind(5, a.role.id).bind(6, a.role.name);
+    ins->bind(7, a.principal.id).bind(8, a.principal.type).bind_optional(9, a.principal.display_name).bind_optional(10, a.condition);
+    ins->bind_optional(11, iso_or_null(a.created_on)).bind_optional(12, a.created_by).bind(13, format_iso8601(t.first_seen));
+    ins->bind(14, t.rule).bind(15, engine::to_string(t.level)).bind(16, std::int64_t{t.firing ? 1 : 0});
+    ins->bind(17, std::int64_t{t.baselined ? 1 : 0}).bind(18, std::int64_t{t.allowed ? 1 : 0});
+    if (auto r = ins->run(); !r) {
+      return r.error();
+    }
+  }
+  if (auto r = insert_outbox(alerts, sinks, now); !r) {
+    return r.error();
+  }
+  return tx->commit();
+}
+
+}  // namespace rootwatch::store
+
+namespace rootwatch::store {
+
+result<void> state_store::enqueue(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
+                                  timestamp now) {
+  auto tx = transaction::begin(db_);
+  if (!tx) {
+    return tx.error();
+  }
+  if (auto r = insert_outbox(alerts, sinks, now); !r) {
+    return r.error();
+  }
+  return tx->commit();
+}
+
+result<std::vector<outbox_item>> state_store::due(const std::string& sink, timestamp now, std::size_t limit) {
+  auto q = db_.prepare(
+      "SELECT seq, alert_id, sink, payload, attempts, created_at, next_attempt_at FROM outbox "
+      "WHERE sink = ?1 AND state = 'pending' AND next_attempt_at <= ?2 ORDER BY seq LIMIT ?3");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink).bind(2, to_ms(now)).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<outbox_item> out;
+  while (true) {
+    auto r = q->step();
+    if (!r) {
+      return r.error();
+    }
+    if (!*r) {
+      return out;
+    }
+    outbox_item item;
+    item.seq = q->integer(0);
+    item.alert_id = q->text(1);
+    item.sink = q->text(2);
+    item.payload = q->text(3);
+    item.attempts = static_cast<int>(q->integer(4));
+    item.created_at = from_ms(q->integer(5));
+    item.next_attempt_at = from_ms(q->integer(6));
+    out.push_back(std::move(item));
+  }
+}
+
+result<std::optional<timestamp>> state_store::next_due(const std::string& sink) {
+  auto q = db_.prepare("SELECT min(next_attempt_at) FROM outbox WHERE sink = ?1 AND state = 'pending'");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink);
+  auto r = q->step();
+  if (!r) {
+    return r.error();
+  }
+  if (!*r || q->is_null(0)) {
+    return std::optional<timestamp>{};
+  }
+  return std::optional<timestamp>{from_ms(q->integer(0))};
+}
+
+result<void> state_store::mark_delivered(std::int64_t seq, timestamp now) {
+  auto q = db_.prepare(
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, finished_at = ?2, last_error = NULL "
+      "WHERE seq = ?1");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, seq).bind(2, to_ms(now));
+  return q->run();
+}
+
+result<void> state_store::mark_retry(std::int64_t seq, int attempts, timestamp next_attempt_at,
+                                     const std::string& last_error) {
+  auto q = db_.prepare("UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE seq = ?1");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, seq).bind(2, std::int64_t{attempts}).bind(3, to_ms(next_attempt_at)).bind(4, last_error);
+  return q->run();
+}
+
+result<void> state_store::mark_dead(std::int64_t seq, int attempts, const std::string& last_error, timestamp now) {
+  auto q = db_.prepare(
+      "UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3, finished_at = ?4 WHERE seq = ?1");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, seq).bind(2, std::int64_t{attempts}).bind(3, last_error).bind(4, to_ms(now));
+  return q->run();
+}
+
+result<outbox_counts> state_store::counts(const std::string& sink) {
+  auto q = db_.prepare("SELECT state, count(*) FROM outbox WHERE sink = ?1 GROUP BY state");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink);
+  outbox_counts c;
+  while (true) {
+    auto r = q->step();
+    if (!r) {
+      return r.error();
+    }
+    if (!*r) {
+      return c;
+    }
+    const auto state = q->text(0);
+    const auto n = q->integer(1);
+    if (state == "pending") {
+      c.pending = n;
+    } else if (state == "delivered") {
+      c.delivered = n;
+    } else if (state == "dead") {
+      c.dead = n;
+    }
+  }
+}
+
+}  // namespace rootwatch::store

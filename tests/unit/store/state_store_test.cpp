@@ -1,0 +1,191 @@
+#include "engine/alert_json.hpp"
+#include "store/state_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <sqlite3.h>
+
+namespace rootwatch::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class state_store_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("rootwatch-store-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<state_store> open() {
+    auto s = state_store::open(dir_.string());
+    EXPECT_TRUE(s) << (s ? "" : s.error().message);
+    return s ? std::move(*s) : nullptr;
+  }
+
+  fs::path dir_;
+};
+
+const timestamp t0 = *parse_iso8601("2026-01-01T00:00:00Z");
+
+engine::tracked_assignment tracked(const std::string& key, bool firing) {
+  engine::tracked_assignment t;
+  t.key = key;
+  t.current.id = "/providers/Microsoft.Authorization/roleAssignments/" + key;
+  t.current.scope = "/";
+  t.current.role = {"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"};
+  t.current.principal = {"11111111-1111-1111-1111-111111111111", "User", std::nullopt};
+  t.current.created_on = parse_iso8601("2025-02-11T10:00:00.1234567Z");
+  t.current.created_by = "22222222-2222-2222-2222-222222222222";
+  t.first_seen = t0;
+  t.rule = "anything-at-root";
+  t.level = engine::severity::critical;
+  t.firing = firing;
+  return t;
+}
+
+engine::alert alert_for(const std::string& id) {
+  engine::alert a;
+  a.id = id;
+  a.kind = "assignment.created";
+  a.status = "firing";
+  a.level = engine::severity::critical;
+  a.rule = "anything-at-root";
+  a.tenant = {"00000000-0000-0000-0000-000000000001", "contoso"};
+  a.correlation_key = "c-" + id;
+  a.first_seen = t0;
+  a.detected_at = t0;
+  a.remediation = "az role assignment delete";
+  return a;
+}
+
+TEST_F(state_store_test, a_new_tenant_starts_uninitialized_and_empty) {
+  auto s = open();
+  auto state = s->load_tenant("t1");
+  ASSERT_TRUE(state);
+  EXPECT_FALSE(state->initialized);
+  EXPECT_TRUE(state->assignments.empty());
+}
+
+TEST_F(state_store_test, a_committed_cycle_survives_reopening_with_every_field) {
+  engine::tenant_state next;
+  next.initialized = true;
+  next.assignments = {tracked("a", true), tracked("b", false)};
+  next.assignments[1].baselined = true;
+  next.assignments[1].current.condition = "@Resource[x] == 'y'";
+  next.assignments[1].current.principal.display_name = "Alice";
+  {
+    auto s = open();
+    ASSERT_TRUE(s->commit_cycle("t1", next, {alert_for("x1")}, {"soc", "pager"}, t0));
+  }
+  auto s = open();
+  auto state = s->load_tenant("t1");
+  ASSERT_TRUE(state);
+  EXPECT_EQ(*state, next);
+  EXPECT_EQ(s->counts("soc")->pending, 1);
+  EXPECT_EQ(s->counts("pager")->pending, 1);
+  EXPECT_FALSE(s->load_tenant("t2")->initialized);
+}
+
+TEST_F(state_store_test, the_next_cycle_replaces_the_tenant_state) {
+  auto s = open();
+  engine::tenant_state first;
+  first.initialized = true;
+  first.assignments = {tracked("a", true), tracked("b", true)};
+  ASSERT_TRUE(s->commit_cycle("t1", first, {}, {"soc"}, t0));
+  engine::tenant_state second;
+  second.initialized = true;
+  second.assignments = {tracked("c", false)};
+  ASSERT_TRUE(s->commit_cycle("t1", second, {}, {"soc"}, t0));
+  EXPECT_EQ(s->load_tenant("t1")->assignments, second.assignments);
+}
+
+TEST_F(state_store_test, an_alert_id_enters_the_outbox_of_a_sink_once) {
+  auto s = open();
+  engine::tenant_state st;
+  ASSERT_TRUE(s->commit_cycle("t1", st, {alert_for("x1")}, {"soc"}, t0));
+  ASSERT_TRUE(s->commit_cycle("t1", st, {alert_for("x1"), alert_for("x2")}, {"soc"}, t0));
+  auto due = s->due("soc", t0, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].alert_id, "x1");
+  EXPECT_EQ((*due)[1].alert_id, "x2");
+  EXPECT_EQ(engine::alert_from_json(json::parse((*due)[0].payload)), alert_for("x1"));
+}
+
+TEST_F(state_store_test, outbox_rows_move_through_retry_delivered_and_dead) {
+  auto s = open();
+  ASSERT_TRUE(s->enqueue({alert_for("x1"), alert_for("x2"), alert_for("x3")}, {"soc"}, t0));
+  auto due = *s->due("soc", t0, 10);
+  ASSERT_EQ(due.size(), 3u);
+  ASSERT_TRUE(s->mark_retry(due[0].seq, 1, t0 + seconds{30}, "sink soc answered 500"));
+  ASSERT_TRUE(s->mark_delivered(due[1].seq, t0));
+  ASSERT_TRUE(s->mark_dead(due[2].seq, 9, "gave up", t0));
+  EXPECT_TRUE(s->due("soc", t0, 10)->empty());
+  EXPECT_EQ(**s->next_due("soc"), t0 + seconds{30});
+  auto later = *s->due("soc", t0 + seconds{30}, 10);
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].attempts, 1);
+  const auto c = *s->counts("soc");
+  EXPECT_EQ(c.pending, 1);
+  EXPECT_EQ(c.delivered, 1);
+  EXPECT_EQ(c.dead, 1);
+  EXPECT_FALSE(*s->next_due("other"));
+}
+
+TEST_F(state_store_test, a_file_that_is_not_sqlite_is_refused_and_left_alone) {
+  fs::create_directories(dir_);
+  const auto path = dir_ / "rootwatch.db";
+  const std::string garbage(8192, 'x');
+  std::ofstream(path, std::ios::binary) << garbage;
+  auto s = state_store::open(dir_.string());
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("not a usable SQLite database"), std::string::npos) << s.error().message;
+  EXPECT_EQ(fs::file_size(path), garbage.size());
+}
+
+TEST_F(state_store_test, a_database_of_another_program_is_refused) {
+  fs::create_directories(dir_);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "rootwatch.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE invoices (id INTEGER)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = state_store::open(dir_.string());
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("another program"), std::string::npos) << s.error().message;
+}
+
+TEST_F(state_store_test, a_database_from_a_newer_version_is_refused) {
+  { open(); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "rootwatch.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = state_store::open(dir_.string());
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("newer rootwatch"), std::string::npos) << s.error().message;
+}
+
+TEST_F(state_store_test, the_database_is_in_wal_mode_with_our_application_id) {
+  { open(); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "rootwatch.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 0x52574348);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace rootwatch::store
