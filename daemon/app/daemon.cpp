@@ -138,7 +138,9 @@ struct daemon::impl {
       co_return;
     }
     gen->stop();
-    if (!co_await gen_tasks->join(opts.settings.daemon.shutdown_grace)) {
+    // g++ 12 miscompiles a co_await inside an if condition (SIGILL at resume): keep them apart.
+    const bool finished = co_await gen_tasks->join(opts.settings.daemon.shutdown_grace);
+    if (!finished) {
       spdlog::warn("{} task(s) still busy after the {} grace period; cancelling them", gen_tasks->running(),
                    format_duration(opts.settings.daemon.shutdown_grace));
       gen_tasks->cancel();
@@ -292,7 +294,8 @@ awaitable<int> daemon::run() {
     p.server->stop();
   }
   p.watchdog_timer.cancel();
-  if (!co_await p.infra.join(after_cancel_grace)) {
+  const bool finished = co_await p.infra.join(after_cancel_grace);
+  if (!finished) {
     p.infra.cancel();
     co_await p.infra.join(after_cancel_grace);
   }

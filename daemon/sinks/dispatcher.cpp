@@ -96,7 +96,9 @@ struct dispatcher::impl {
           break;
         }
         after = std::max(after, item.seq);
-        if (!co_await deliver(item, report)) {
+        // Not inside the if: g++ 12 miscompiles co_await in a condition.
+        const bool recorded = co_await deliver(item, report);
+        if (!recorded) {
           ++report.store_errors;
           co_return report;
         }
