@@ -156,6 +156,8 @@ echo "   rootwatch stopped cleanly (exit 0). Its log:"
 sed 's/^/   | /' "$work/rootwatch.log" | tail -n 15
 signed=$(grep -c "signature verified" "$work/fake.log" || true)
 [ "$signed" -ge 2 ] || fail "the receiver did not verify the signatures of both alerts"
+keys=$(grep -o '"correlation_key": *"[^"]*"' "$work/fake.log" | sort -u | wc -l)
+[ "$keys" -eq 1 ] || fail "created and removed alerts do not share one correlation_key"
 
 say "Done in $((SECONDS - started)) s."
 echo "An elevation to User Access Administrator at \"/\" was detected and delivered as a signed"

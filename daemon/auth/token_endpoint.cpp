@@ -52,7 +52,9 @@ result<access_token> parse_token_response(std::string_view body, timestamp now) 
     return make_error(error_kind::parse, "token endpoint answer has a token_type other than Bearer");
   }
   const auto lifetime = seconds_field(j, "expires_in");
-  if (!lifetime || *lifetime <= 0) {
+  // Tokens live for hours; an absurd lifetime would also overflow the nanosecond clock below.
+  constexpr std::int64_t max_lifetime = std::int64_t{366} * 24 * 3600;
+  if (!lifetime || *lifetime <= 0 || *lifetime > max_lifetime) {
     return make_error(error_kind::parse, "token endpoint answer has no usable expires_in", true);
   }
   access_token t;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace rootwatch::net {
 
@@ -21,12 +22,17 @@ using request_handler = std::function<server_response(const server_request&)>;
 
 struct server_options {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 0;  // 0 picks a free port; see http_server::port()
+  std::uint16_t port = 0;           // 0 picks a free port; see http_server::port()
   std::shared_ptr<server_tls> tls;  // null: plain HTTP
   std::size_t body_limit = 1024 * 1024;
   milliseconds idle_timeout{30'000};
+  // Told what the server survives but an operator may want to know: a handler that threw
+  // (answered 500), a failing accept. Runs on the server's executor; may be empty.
+  std::function<void(std::string_view)> on_error;
 };
 
+// The executor must not run handlers concurrently (one io_context on one thread, or a strand):
+// connection bookkeeping is not locked. stop() and the destructor may be called from any thread.
 class http_server {
  public:
   // Binds and listens; fails (as a value) when the address is taken or invalid.
@@ -35,6 +41,9 @@ class http_server {
   ~http_server();
 
   std::uint16_t port() const;
+
+  // Connections accepted so far; tests use it to see keep-alive at work.
+  std::uint64_t connections_accepted() const;
 
   // Accepts until stop(); returns when the acceptor is closed. Open connections finish their
   // current exchange and are then closed.

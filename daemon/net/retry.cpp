@@ -59,7 +59,8 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, timestamp 
 
 milliseconds backoff_delay(int failures, const retry_policy& policy, std::optional<milliseconds> retry_after,
                            double jitter01) {
-  const int exponent = std::clamp(failures - 1, 0, 30);
+  // Clamped before subtracting: failures - 1 overflows for INT_MIN.
+  const int exponent = std::clamp(failures, 1, 31) - 1;
   const double base_ms = std::min(static_cast<double>(policy.initial_backoff.count()) * std::ldexp(1.0, exponent),
                                   static_cast<double>(policy.max_backoff.count()));
   const double jitter = std::clamp(jitter01, 0.0, 1.0);

@@ -5,6 +5,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <string>
+
 namespace rootwatch::net {
 
 result<url_parts> parse_https_url(std::string_view text) {
@@ -26,6 +28,11 @@ result<url_parts> parse_https_url(std::string_view text) {
   }
   out.host_is_ip = u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::ipv6;
   out.port = u.has_port() ? std::string(u.port()) : "443";
+  // Boost.URL takes "host:" (and even "host:abc/", as host, an empty port and a path) as a URL
+  // with an empty port; refuse that and out-of-range numbers here rather than at connect time.
+  if (out.port.empty() || out.port.size() > 5 || std::stoi(out.port) < 1 || std::stoi(out.port) > 65535) {
+    return make_error(error_kind::config, "URL with an invalid port: " + redact_url(text));
+  }
   out.target = std::string(u.encoded_target());
   if (out.target.empty() || out.target.front() != '/') {
     out.target.insert(out.target.begin(), '/');
