@@ -1,0 +1,230 @@
+#include "e2e/harness.hpp"
+
+#include "common/encoding.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace rootwatch::e2e {
+namespace {
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::string random_bytes(std::size_t n) {
+  std::random_device rd;
+  std::string out(n, '\0');
+  for (auto& c : out) {
+    c = static_cast<char>(rd() & 0xff);
+  }
+  return out;
+}
+
+fs::path fresh_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "e2e";
+  auto dir = fs::temp_directory_path() / ("rootwatch-e2e-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+child::child(child&& other) noexcept
+    : pid_(other.pid_), out_(std::move(other.out_)), err_(std::move(other.err_)), reaped_(other.reaped_) {
+  other.reaped_ = true;
+}
+
+child::~child() {
+  if (!reaped_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::optional<int> child::wait(milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+      }
+      return 128 + WTERMSIG(status);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return std::nullopt;
+    }
+    std::this_thread::sleep_for(milliseconds{20});
+  }
+}
+
+void child::signal(int sig) {
+  if (!reaped_) {
+    ::kill(pid_, sig);
+  }
+}
+
+std::string child::out() const {
+  return read_file(out_);
+}
+
+std::string child::err() const {
+  return read_file(err_);
+}
+
+environment::environment() : dir_(fresh_dir()), ca_(fake::test_ca::generate()) {
+  fake::fake_azure_options ao;
+  ao.certificate = ca_.issue("localhost");
+  auto azure = fake::fake_azure::start(std::move(ao));
+  if (!azure) {
+    throw std::runtime_error(azure.error().message);
+  }
+  azure_ = std::move(*azure);
+  client_secret_ = base64_encode(random_bytes(24));
+  azure_->add_app({client_id_, client_secret_, "c3e1f9a2-4b6d-4e8f-a1c3-5d7e9f0b2a46", "rootwatch"});
+  signing_secret_ = "whsec_" + base64_encode(random_bytes(32));
+  fake::receiver_options ro;
+  ro.certificate = ca_.issue("localhost");
+  ro.secret = signing_secret_;
+  auto receiver = fake::fake_receiver::start(std::move(ro));
+  if (!receiver) {
+    throw std::runtime_error(receiver.error().message);
+  }
+  receiver_ = std::move(*receiver);
+  if (auto r = ca_.write_ca((dir_ / "ca.pem").string()); !r) {
+    throw std::runtime_error(r.error().message);
+  }
+  write_client_secret(client_secret_);
+  write_file(dir_ / "signing.key", signing_secret_ + "\n");
+}
+
+environment::~environment() {
+  receiver_->stop();
+  azure_->stop();
+  if (!::testing::Test::HasFailure()) {
+    fs::remove_all(dir_);
+  }
+}
+
+void environment::write_client_secret(const std::string& secret) {
+  write_file(dir_ / "client.secret", secret + "\n");
+}
+
+fs::path environment::write_config(const std::string& poll_interval, const std::string& baseline,
+                                   const sink_options& sink, const std::string& extra) {
+  std::ostringstream c;
+  c << "[daemon]\n"
+    << "state_dir = \"" << (dir_ / "state").string() << "\"\n"
+    << "listen = \"\"\n"
+    << "log_level = \"debug\"\n"
+    << "shutdown_grace = \"5s\"\n\n"
+    << "[tls]\nca_file = \"" << (dir_ / "ca.pem").string() << "\"\n\n"
+    << "[[tenant]]\n"
+    << "name = \"contoso\"\n"
+    << "tenant_id = \"" << azure_->tenant_id() << "\"\n"
+    << "poll_interval = \"" << poll_interval << "\"\n"
+    << "sources = [\"arm\"]\n"
+    << "baseline = \"" << baseline << "\"\n"
+    << "request_timeout = \"5s\"\n"
+    << "  [tenant.credential]\n"
+    << "  kind = \"client_secret\"\n"
+    << "  client_id = \"" << client_id_ << "\"\n"
+    << "  client_secret_file = \"" << (dir_ / "client.secret").string() << "\"\n"
+    << "  [tenant.endpoints]\n"
+    << "  authority = \"" << azure_->base_url() << "\"\n"
+    << "  resource_manager = \"" << azure_->base_url() << "\"\n"
+    << "  graph = \"" << azure_->base_url() << "\"\n\n"
+    << "[[sink]]\n"
+    << "name = \"" << sink.name << "\"\n"
+    << "kind = \"webhook\"\n"
+    << "url = \"" << receiver_->url() << "\"\n"
+    << "timeout = \"5s\"\n"
+    << "retry_initial_backoff = \"" << sink.retry_initial_backoff << "\"\n"
+    << "retry_max_backoff = \"" << sink.retry_max_backoff << "\"\n"
+    << "give_up_after = \"" << sink.give_up_after << "\"\n";
+  if (sink.signed_) {
+    c << "signing_secret_file = \"" << (dir_ / "signing.key").string() << "\"\n";
+  }
+  c << "\n" << extra;
+  write_file(config_path(), c.str());
+  return config_path();
+}
+
+child environment::start(const std::vector<std::string>& args) {
+  const int n = ++children_;
+  const auto out = dir_ / ("child-" + std::to_string(n) + ".out");
+  const auto err = dir_ / ("child-" + std::to_string(n) + ".err");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::string> argv_strings{ROOTWATCH_BINARY};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) {
+    argv.push_back(s.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, ROOTWATCH_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    throw std::runtime_error("cannot start " + std::string(ROOTWATCH_BINARY));
+  }
+  return child(pid, out, err);
+}
+
+run_result environment::run(const std::vector<std::string>& args, milliseconds timeout) {
+  auto c = start(args);
+  const auto code = c.wait(timeout);
+  run_result r;
+  r.code = code.value_or(-1);
+  r.out = c.out();
+  r.err = c.err();
+  return r;
+}
+
+std::string environment::elevate(const std::string& principal_id) {
+  fake::role_assignment a;
+  a.role_definition_id = std::string(fake::user_access_administrator_id);
+  a.principal_id = principal_id;
+  a.principal_type = "User";
+  a.created_by = principal_id;
+  return azure_->add_assignment(std::move(a)).name;
+}
+
+std::vector<fake::delivery> accepted(const std::vector<fake::delivery>& all, const std::string& kind) {
+  std::vector<fake::delivery> out;
+  for (const auto& d : all) {
+    if (d.status >= 200 && d.status < 300 && d.body_json && d.body_json->value("kind", "") == kind) {
+      out.push_back(d);
+    }
+  }
+  return out;
+}
+
+}  // namespace rootwatch::e2e

@@ -1,0 +1,101 @@
+#pragma once
+
+// End-to-end tests run the real rootwatch executable as a child process against the fake
+// Azure and the fake receiver, both real HTTPS servers on loopback with a throw-away CA.
+
+#include "fake/fake_azure.hpp"
+#include "fake/fake_receiver.hpp"
+#include "fake/test_ca.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rootwatch::e2e {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+inline constexpr milliseconds wait_long{30'000};
+
+// A child process with stdout and stderr in files.
+class child {
+ public:
+  child(pid_t pid, fs::path out, fs::path err) : pid_(pid), out_(std::move(out)), err_(std::move(err)) {}
+  child(child&& other) noexcept;
+  ~child();  // kills what is still running
+
+  // The exit code (128 + signal when killed), or nullopt after the timeout.
+  std::optional<int> wait(milliseconds timeout);
+  void signal(int sig);
+  std::string out() const;
+  std::string err() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_;
+  fs::path out_;
+  fs::path err_;
+  bool reaped_ = false;
+};
+
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+struct sink_options {
+  std::string name = "soc";
+  bool signed_ = true;
+  std::string retry_initial_backoff = "200ms";
+  std::string retry_max_backoff = "1s";
+  std::string give_up_after = "1h";
+};
+
+class environment {
+ public:
+  environment();
+  ~environment();
+
+  fake::fake_azure& azure() { return *azure_; }
+  fake::fake_receiver& receiver() { return *receiver_; }
+  const fs::path& dir() const { return dir_; }
+  const std::string& client_secret() const { return client_secret_; }
+  const std::string& signing_secret() const { return signing_secret_; }
+  std::string tenant_id() const { return azure_->tenant_id(); }
+
+  // Writes rootwatch.toml; `extra` is appended verbatim (more [[rule]] or keys).
+  fs::path write_config(const std::string& poll_interval = "1s", const std::string& baseline = "alert",
+                        const sink_options& sink = {}, const std::string& extra = {});
+  // Overwrites the secret file the config points to.
+  void write_client_secret(const std::string& secret);
+
+  child start(const std::vector<std::string>& args);
+  run_result run(const std::vector<std::string>& args, milliseconds timeout = wait_long);
+
+  // A User Access Administrator assignment at "/" for a new user; returns its name (GUID).
+  std::string elevate(const std::string& principal_id = "a11ce000-0000-4000-8000-000000000001");
+
+  fs::path config_path() const { return dir_ / "rootwatch.toml"; }
+
+ private:
+  fs::path dir_;
+  fake::test_ca ca_;
+  std::unique_ptr<fake::fake_azure> azure_;
+  std::unique_ptr<fake::fake_receiver> receiver_;
+  std::string client_id_ = "5b0c2a1e-9d34-4c7f-8e21-6a3f0b9d4c58";
+  std::string client_secret_;
+  std::string signing_secret_;
+  int children_ = 0;
+};
+
+// Deliveries of one alert kind that the receiver answered with 2xx.
+std::vector<fake::delivery> accepted(const std::vector<fake::delivery>& all, const std::string& kind);
+
+}  // namespace rootwatch::e2e
