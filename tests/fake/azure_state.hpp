@@ -1,0 +1,77 @@
+#pragma once
+
+// Internal to the fake Azure: its state, and the handlers that work on it. The handlers are
+// called with the fake's mutex held; none of them blocks or does I/O.
+
+#include "common/rng.hpp"
+#include "fake/azure_wire.hpp"
+#include "fake/fake_azure.hpp"
+
+#include <functional>
+#include <map>
+
+namespace rootwatch::fake {
+
+struct issued_token {
+  std::string object_id;  // the principal the token speaks for
+  std::string who;        // "app 'name'" or "user 'upn'", for the demo's log lines
+  std::string client_id;  // of the app, or of the public client a user signed in with
+  bool is_user = false;
+  timestamp expires_at{};
+};
+
+// A handler's answer plus what the request log should say about it.
+struct handled {
+  net::server_response response;
+  std::string note;
+  std::optional<std::size_t> items;
+};
+
+struct azure_state {
+  std::string tenant_id;
+  std::string base_url;
+  std::map<std::string, app_registration> apps;        // by lower-case client id
+  std::map<std::string, user_account> users;           // by lower-case UPN
+  std::map<std::string, issued_token> tokens;          // by token value
+  std::vector<role_assignment> assignments;            // list order is insertion order
+  std::map<std::string, role_definition> definitions;  // by lower-case GUID
+  std::vector<fault> faults;
+  std::size_t page_size = 2;
+  seconds token_lifetime{3599};
+  bool null_next_link = true;
+  std::map<azure_route, std::size_t> counts;
+  std::vector<recorded_request> requests;
+  seeded_rng random = seeded_rng::from_entropy();
+
+  std::string new_guid() { return random_uuid(random); }
+  std::string new_token();
+  const role_definition* find_definition(std::string_view guid) const;
+  // "ServicePrincipal" for a registered app's object id, "User" otherwise.
+  std::string principal_type_of(std::string_view object_id) const;
+};
+
+// Which API a request is for, from its path alone.
+azure_route classify(std::string_view path);
+
+// azure_token.cpp: POST /{tenant}/oauth2/v2.0/token.
+handled handle_token(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
+
+// azure_arm.cpp: every ARM route, authentication and api-version included.
+handled handle_arm(azure_state& st, azure_route route, const net::server_request& req, const parsed_target& target,
+                   timestamp now);
+
+// The list page a role-assignment list request asks for (by its $skipToken), if it is one.
+std::optional<std::size_t> requested_list_page(const azure_state& st, std::string_view method,
+                                               const parsed_target& target);
+
+// azure_faults.cpp: the first armed fault that matches, counted down; nullopt if none.
+std::optional<fault> take_fault(azure_state& st, azure_route route, std::optional<std::size_t> page);
+
+// The answer under a fault. `normal` produces the real answer, for the faults that alter one.
+handled apply_fault(azure_state& st, const fault& f, azure_route route, timestamp now,
+                    const std::function<handled()>& normal);
+
+// azure_seed.cpp: an assignment from the seed or control JSON (simple or ARM shape).
+result<role_assignment> assignment_from_json(const azure_state& st, const json& j);
+
+}  // namespace rootwatch::fake

@@ -1,0 +1,211 @@
+// The Entra ID v2 token endpoint (§1): client credentials with a secret for apps, the
+// password grant for the demo's Global Administrator. Errors carry the real AADSTS codes and
+// never echo a secret.
+
+#include "fake/azure_state.hpp"
+
+#include "common/encoding.hpp"
+#include "common/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace rootwatch::fake {
+namespace {
+
+using form_fields = std::map<std::string, std::string>;
+
+std::optional<std::string> field(const form_fields& form, const std::string& name) {
+  const auto it = form.find(name);
+  if (it == form.end() || it->second.empty()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
+aad_failure missing(std::string_view name) {
+  return {400, "invalid_request", 900144,
+          fmt::format("The request body must contain the following parameter: '{}'.", name)};
+}
+
+// Nothing, when the scope names exactly one resource's "/.default" (plus, for users, the
+// OpenID scopes MSAL adds); otherwise the failure to answer.
+std::optional<aad_failure> check_scope(std::string_view scope, bool user_grant) {
+  std::size_t defaults = 0;
+  for (const auto& s : split(scope, ' ')) {
+    if (s.empty()) {
+      continue;
+    }
+    if (s.size() > 9 && s.ends_with("/.default")) {
+      ++defaults;
+    } else if (!(user_grant && (s == "openid" || s == "profile" || s == "offline_access"))) {
+      return aad_failure{400, "invalid_scope", 70011,
+                         fmt::format("The provided request must include a 'scope' input parameter. The provided value "
+                                     "for the input parameter 'scope' is not valid. The scope {} is not valid.",
+                                     scope)};
+    }
+  }
+  if (defaults != 1) {
+    return aad_failure{400, "invalid_scope", 70011,
+                       "The provided value for the input parameter 'scope' is not valid: it must name one resource "
+                       "followed by '/.default'."};
+  }
+  return std::nullopt;
+}
+
+struct client_credentials {
+  std::optional<std::string> client_id;
+  std::optional<std::string> secret;
+};
+
+// From the form, or from HTTP Basic (RFC 6749 §2.3.1, both parts form-encoded).
+client_credentials credentials_of(const form_fields& form, const net::server_request& req) {
+  client_credentials out{field(form, "client_id"), field(form, "client_secret")};
+  const auto auth = net::find_header(req.headers, "Authorization");
+  if (!auth || !istarts_with(*auth, "Basic ")) {
+    return out;
+  }
+  const auto decoded = base64_decode(trim(auth->substr(6)));
+  if (!decoded) {
+    return out;
+  }
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) {
+    return out;
+  }
+  out.client_id = form_decode(decoded->substr(0, colon));
+  out.secret = form_decode(decoded->substr(colon + 1));
+  return out;
+}
+
+struct token_request {
+  azure_state& st;
+  const net::server_request& req;
+  timestamp now;
+
+  handled fail(const aad_failure& f, std::string note) const {
+    // MSAL's client-request-id comes back as the correlation id, as Entra does it.
+    const auto sent = net::find_header(req.headers, "client-request-id");
+    const std::string correlation = sent && is_guid(*sent) ? std::string(*sent) : st.new_guid();
+    return {aad_error(f, st.new_guid(), correlation, now), std::move(note), std::nullopt};
+  }
+
+  handled issue(issued_token who) const {
+    const std::string token = st.new_token();
+    who.expires_at = now + st.token_lifetime;
+    std::string note = fmt::format("token for {}", who.who);
+    st.tokens.emplace(token, std::move(who));
+    const auto lifetime = st.token_lifetime.count();
+    auto r = json_response(
+        200,
+        json{
+            {"token_type", "Bearer"}, {"expires_in", lifetime}, {"ext_expires_in", lifetime}, {"access_token", token}});
+    r.headers.push_back({"Cache-Control", "no-store, no-cache"});
+    r.headers.push_back({"Pragma", "no-cache"});
+    r.headers.push_back({"x-ms-request-id", st.new_guid()});
+    return {std::move(r), std::move(note), std::nullopt};
+  }
+
+  handled client_credentials_grant(const form_fields& form) const {
+    const auto creds = credentials_of(form, req);
+    if (!creds.client_id) {
+      return fail(missing("client_id"), "client_credentials without client_id");
+    }
+    const auto app = st.apps.find(to_lower(*creds.client_id));
+    if (app == st.apps.end()) {
+      return fail({400, "unauthorized_client", 700016,
+                   fmt::format("Application with identifier '{}' was not found in the directory '{}'. This can happen "
+                               "if the application has not been installed by the administrator of the tenant or "
+                               "consented to by any user in the tenant.",
+                               *creds.client_id, st.tenant_id)},
+                  "unknown client");
+    }
+    if (!creds.secret) {
+      const bool assertion = form.contains("client_assertion");
+      return fail({401, "invalid_client", assertion ? 700027 : 7000216,
+                   assertion ? "Client assertion failed signature validation. (This fake only accepts secrets.)"
+                             : "'client_assertion', 'client_secret' or 'request' is required for the "
+                               "'client_credentials' grant type."},
+                  "no client secret");
+    }
+    if (*creds.secret != app->second.client_secret) {
+      return fail({401, "invalid_client", 7000215,
+                   fmt::format("Invalid client secret provided. Ensure the secret being sent in the request is the "
+                               "client secret value, not the client secret ID, for a secret added to app '{}'.",
+                               app->second.client_id)},
+                  fmt::format("wrong secret for app '{}'", app->second.display_name));
+    }
+    if (auto bad = check_scope(field(form, "scope").value_or(""), false)) {
+      return fail(*bad, "bad scope");
+    }
+    return issue(
+        {app->second.object_id, fmt::format("app '{}'", app->second.display_name), app->second.client_id, false, {}});
+  }
+
+  handled password_grant(const form_fields& form) const {
+    const auto upn = field(form, "username");
+    const auto password = field(form, "password");
+    if (!upn || !password) {
+      return fail(missing(upn ? "password" : "username"), "password grant without credentials");
+    }
+    const auto user = st.users.find(to_lower(*upn));
+    if (user == st.users.end()) {
+      return fail({400, "invalid_grant", 50034,
+                   fmt::format("The user account {{EUII Hidden}} does not exist in the {} directory. To sign into "
+                               "this application, the account must be added to the directory.",
+                               st.tenant_id)},
+                  "unknown user");
+    }
+    if (*password != user->second.password) {
+      return fail({400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password."},
+                  fmt::format("wrong password for user '{}'", user->second.upn));
+    }
+    if (auto bad = check_scope(field(form, "scope").value_or(""), true)) {
+      return fail(*bad, "bad scope");
+    }
+    return issue({user->second.object_id,
+                  fmt::format("user '{}'", user->second.upn),
+                  field(form, "client_id").value_or(""),
+                  true,
+                  {}});
+  }
+};
+
+}  // namespace
+
+handled handle_token(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now) {
+  const token_request t{st, req, now};
+  if (req.method != "POST") {
+    return t.fail({400, "invalid_request", 900561,
+                   fmt::format("The endpoint only accepts POST, OPTIONS requests. Received a {} request.", req.method)},
+                  "not a POST");
+  }
+  const auto segments = split(target.path, '/');  // "", tenant, "oauth2", "v2.0", "token"
+  if (segments.size() < 2 || !iequals(segments[1], st.tenant_id)) {
+    return t.fail({400, "invalid_request", 90002,
+                   fmt::format("Tenant '{}' not found. Check to make sure you have the correct tenant ID and are "
+                               "signing into the correct cloud.",
+                               segments.size() < 2 ? "" : segments[1])},
+                  "unknown tenant");
+  }
+  const auto content_type = net::find_header(req.headers, "Content-Type").value_or("");
+  const auto form =
+      istarts_with(content_type, "application/x-www-form-urlencoded") ? parse_form(req.body) : std::nullopt;
+  const auto grant = form ? field(*form, "grant_type") : std::nullopt;
+  if (!grant) {
+    return t.fail(missing("grant_type"), "no grant_type in a form body");
+  }
+  if (!field(*form, "scope")) {
+    return t.fail(missing("scope"), "no scope");
+  }
+  if (*grant == "client_credentials") {
+    return t.client_credentials_grant(*form);
+  }
+  if (*grant == "password") {
+    return t.password_grant(*form);
+  }
+  return t.fail(
+      {400, "unsupported_grant_type", 70003, fmt::format("The app requested an unsupported grant type '{}'.", *grant)},
+      "unsupported grant type");
+}
+
+}  // namespace rootwatch::fake

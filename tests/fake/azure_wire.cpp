@@ -1,0 +1,179 @@
+#include "fake/azure_wire.hpp"
+
+#include "common/encoding.hpp"
+#include "common/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace rootwatch::fake {
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// %XX decoding for paths, where '+' is a plus sign and not a space.
+std::string decode_path(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = hex_digit(s[i + 1]);
+      const int lo = hex_digit(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+struct civil_time {
+  std::chrono::year_month_day date;
+  std::chrono::hh_mm_ss<std::chrono::system_clock::duration> time;
+};
+
+civil_time split_time(timestamp t) {
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  return {std::chrono::year_month_day{day}, std::chrono::hh_mm_ss{t - day}};
+}
+
+std::string date_and_time(const civil_time& c, char separator) {
+  return fmt::format("{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}", static_cast<int>(c.date.year()),
+                     static_cast<unsigned>(c.date.month()), static_cast<unsigned>(c.date.day()), separator,
+                     c.time.hours().count(), c.time.minutes().count(), c.time.seconds().count());
+}
+
+}  // namespace
+
+const query_param* parsed_target::find(std::string_view key) const {
+  for (const auto& p : query) {
+    if (iequals(p.key, key)) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+parsed_target parse_target(std::string_view target) {
+  parsed_target out;
+  const auto qpos = target.find('?');
+  out.path = decode_path(target.substr(0, qpos));
+  if (qpos == std::string_view::npos) {
+    return out;
+  }
+  for (const auto& piece : split(target.substr(qpos + 1), '&')) {
+    if (piece.empty()) {
+      continue;
+    }
+    const auto eq = piece.find('=');
+    query_param p;
+    const std::string raw_key = piece.substr(0, eq);
+    p.key = form_decode(raw_key).value_or(raw_key);
+    p.raw_value = eq == std::string::npos ? std::string() : piece.substr(eq + 1);
+    p.value = form_decode(p.raw_value);
+    out.query.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> parse_form(std::string_view body) {
+  std::map<std::string, std::string> out;
+  for (const auto& piece : split(body, '&')) {
+    if (piece.empty()) {
+      continue;
+    }
+    const auto eq = piece.find('=');
+    auto key = form_decode(piece.substr(0, eq));
+    auto value = form_decode(eq == std::string::npos ? std::string_view() : std::string_view(piece).substr(eq + 1));
+    if (!key || !value) {
+      return std::nullopt;
+    }
+    out.insert_or_assign(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+std::string format_arm_time(timestamp t) {
+  using ticks = std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>;  // .NET's 100 ns
+  const timestamp whole = std::chrono::floor<std::chrono::seconds>(t);
+  const auto fraction = std::chrono::duration_cast<ticks>(t - whole).count();
+  return fmt::format("{}.{:07}Z", date_and_time(split_time(whole), 'T'), fraction);
+}
+
+std::string format_aad_time(timestamp t) {
+  return date_and_time(split_time(t), ' ') + "Z";
+}
+
+net::server_response json_response(int status, const json& body) {
+  net::server_response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
+  r.headers.push_back({"Cache-Control", "no-cache"});
+  r.body = body.dump();
+  return r;
+}
+
+net::server_response arm_error(int status, std::string_view code, std::string_view message) {
+  auto r = json_response(status, json{{"error", {{"code", code}, {"message", message}}}});
+  r.headers.push_back({"x-ms-failure-cause", "gateway"});
+  return r;
+}
+
+net::server_response aad_error(const aad_failure& f, std::string_view trace_id, std::string_view correlation_id,
+                               timestamp now) {
+  const std::string stamp = format_aad_time(now);
+  const std::string description = fmt::format("AADSTS{}: {}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}",
+                                              f.aadsts, f.description, trace_id, correlation_id, stamp);
+  json body = {{"error", f.error},
+               {"error_description", description},
+               {"error_codes", json::array({f.aadsts})},
+               {"timestamp", stamp},
+               {"trace_id", trace_id},
+               {"correlation_id", correlation_id},
+               {"error_uri", fmt::format("https://login.microsoftonline.com/error?code={}", f.aadsts)}};
+  auto r = json_response(f.status, body);
+  r.headers.push_back({"x-ms-request-id", std::string(trace_id)});
+  return r;
+}
+
+std::string_view arm_code_for_status(int status) {
+  switch (status) {
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "InvalidAuthenticationToken";
+    case 403:
+      return "AuthorizationFailed";
+    case 404:
+      return "NotFound";
+    case 409:
+      return "Conflict";
+    case 429:
+      return "TenantRequestsThrottled";
+    case 500:
+      return "InternalServerError";
+    case 502:
+      return "BadGateway";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "GatewayTimeout";
+    default:
+      return "Error";
+  }
+}
+
+}  // namespace rootwatch::fake

@@ -1,0 +1,185 @@
+#pragma once
+
+// The fake Azure: one HTTPS server on loopback that serves the Entra ID token endpoint and
+// the ARM role-assignment APIs at the root scope "/" with Azure's wire formats
+// (shared/azure-apis.md §1 and §4), plus fault switches for throttling, outages, garbage,
+// cut-off bodies and slow answers. It runs on its own thread; every method here is safe to
+// call from the test thread while it serves.
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/time.hpp"
+#include "fake/test_ca.hpp"
+#include "net/http_types.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rootwatch::fake {
+
+// What a request was for. `any` matches every Azure route in faults and counts (never the
+// /_fake control routes); `other` is a path the fake does not serve.
+enum class azure_route { token, role_assignments, role_definitions, elevate, other, control, any };
+
+std::string_view to_string(azure_route r);
+std::optional<azure_route> azure_route_from_string(std::string_view s);
+
+enum class fault_kind {
+  status,       // the given status with an error body of the route's kind (and Retry-After)
+  garbage,      // 200 with a body that is not JSON
+  wrong_shape,  // 200 with JSON of the wrong shape
+  truncate,     // the real answer, but half its body, then the connection is closed
+  delay,        // the real answer, late
+};
+
+std::string_view to_string(fault_kind k);
+
+struct fault {
+  azure_route route = azure_route::any;
+  fault_kind kind = fault_kind::status;
+  std::optional<std::size_t> page;         // list pages only, 0-based (by $skipToken offset); nullopt: any request
+  std::optional<int> count = 1;            // matching requests still to hit; nullopt: until cleared
+  int status = 503;                        // for kind status
+  std::optional<int> retry_after_seconds;  // sent with a status fault; a 429 gets 1 when unset
+  std::string code;                        // the error code; empty: the usual one for the status
+  milliseconds delay{5'000};               // for kind delay
+};
+
+// {"route":"role_assignments","kind":"status","status":429,"page":1,"count":2,"forever":false,
+//  "retry_after":3,"code":"...","delay_ms":5000}; every key optional.
+result<fault> fault_from_json(const json& j);
+json to_json(const fault& f);
+
+struct app_registration {
+  std::string client_id;
+  std::string client_secret;
+  std::string object_id;  // of its service principal: the principalId of its assignments
+  std::string display_name;
+};
+
+struct user_account {
+  std::string upn;
+  std::string password;
+  std::string object_id;
+  std::string display_name;
+};
+
+struct role_assignment {
+  std::string name;                // the assignment GUID; made up when empty
+  std::string role_definition_id;  // bare GUID
+  std::string principal_id;
+  std::string principal_type = "User";  // User, Group, ServicePrincipal, ForeignGroup, Device
+  std::string scope = "/";
+  std::optional<timestamp> created_on;  // nullopt: now
+  std::optional<timestamp> updated_on;  // nullopt: created_on
+  std::optional<std::string> created_by;
+  std::optional<std::string> updated_by;
+  std::optional<std::string> condition;
+  std::optional<std::string> condition_version;
+  std::optional<std::string> description;
+};
+
+// The assignment as ARM writes it (§4.1), "createdOn" with 7 fractional digits.
+json to_arm_json(const role_assignment& a);
+
+struct role_definition {
+  std::string name;  // GUID
+  std::string role_name;
+  std::string type = "CustomRole";  // BuiltInRole | CustomRole
+  std::string description;
+  std::vector<std::string> actions;
+  std::vector<std::string> not_actions;
+  std::vector<std::string> data_actions;
+  std::vector<std::string> not_data_actions;
+  std::vector<std::string> assignable_scopes{"/"};
+};
+
+json to_arm_json(const role_definition& d);
+
+// The five built-in roles rootwatch cares about (§4.2).
+const std::vector<role_definition>& builtin_role_definitions();
+
+inline constexpr std::string_view user_access_administrator_id = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+
+struct recorded_request {
+  std::string method;
+  std::string target;  // path and query as sent
+  std::vector<net::header> headers;
+  std::string body;
+  azure_route route = azure_route::other;
+  int status = 0;
+  std::optional<std::size_t> items;  // list answers: items on the page
+  std::string note;                  // secret-free words for the demo's log line
+  timestamp received_at{};
+};
+
+struct fake_azure_options {
+  test_ca::leaf certificate;  // required: the fake only speaks TLS
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string tenant_id = "8d1f3a5c-7e42-4b19-9c60-2f5e8a7d3b14";
+  // Called on the server thread after each request is answered, outside the fake's lock.
+  std::function<void(const recorded_request&)> on_request;
+};
+
+class fake_azure {
+ public:
+  static result<std::unique_ptr<fake_azure>> start(fake_azure_options options);
+  ~fake_azure();
+  fake_azure(const fake_azure&) = delete;
+  fake_azure& operator=(const fake_azure&) = delete;
+
+  std::string base_url() const;  // "https://127.0.0.1:PORT": authority host and ARM endpoint
+  std::uint16_t port() const;
+  std::string tenant_id() const;
+  std::string token_url() const;  // base_url() + "/{tenant}/oauth2/v2.0/token"
+
+  // The directory: who may get a token.
+  void add_app(app_registration app);
+  void add_user(user_account user);
+
+  // Role assignments and definitions, as ARM serves them.
+  role_assignment add_assignment(role_assignment a);  // the stored copy, name and dates filled in
+  bool remove_assignment(std::string_view name);
+  std::vector<role_assignment> assignments() const;
+  void add_role_definition(role_definition d);
+
+  // {"apps":[...],"users":[...],"role_definitions":[...],"assignments":[...]}: the seed file
+  // of rootwatch-fake. Assignments take {"role": name or GUID, "principal_id", ...} or the ARM
+  // shape. Everything is checked before anything is added.
+  result<void> load_seed(const json& seed);
+
+  // Behaviour.
+  void set_page_size(std::size_t n);  // role assignment list; at least 1
+  void set_token_lifetime(seconds lifetime);
+  void set_last_page_next_link(bool null_instead_of_absent);  // default: "nextLink": null
+  void expire_tokens();                                       // every token issued so far is expired from now on
+
+  void inject_fault(fault f);
+  void clear_faults();
+  std::vector<fault> faults() const;
+
+  // Requests served per route (`any`: all but control), and the requests themselves, so that
+  // tests can assert that no secret travelled in a URL.
+  std::size_t request_count(azure_route r) const;
+  std::vector<recorded_request> requests() const;
+  void clear_requests();
+
+  // What GET /_fake/state answers: settings, faults, counts, the directory without secrets,
+  // the assignments in ARM shape.
+  json state() const;
+
+  void stop();
+
+ private:
+  struct impl;
+  explicit fake_azure(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rootwatch::fake
