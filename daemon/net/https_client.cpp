@@ -72,9 +72,12 @@ std::optional<error> verification_error(const request& req, const url_parts& u, 
       ERR_GET_REASON(static_cast<unsigned long>(ec.value())) != SSL_R_CERTIFICATE_VERIFY_FAILED) {
     return std::nullopt;
   }
+  // The chain checks of OpenSSL report specific codes; a rejection by the host name check in
+  // the verify callback leaves none (or the generic one).
   const long verify = SSL_get_verify_result(ssl_handle);
-  const std::string why = verify == X509_V_OK ? std::string("the certificate is not valid for host ") + u.host
-                                              : std::string(X509_verify_cert_error_string(verify));
+  const bool host_mismatch = verify == X509_V_OK || verify == X509_V_ERR_UNSPECIFIED;
+  const std::string why = host_mismatch ? std::string("the certificate is not valid for host ") + u.host
+                                        : std::string(X509_verify_cert_error_string(verify));
   return make_error(error_kind::network, fmt::format("{}: TLS certificate verification failed: {}", describe(req), why));
 }
 
