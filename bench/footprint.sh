@@ -23,7 +23,7 @@ echo -n "bench-secret-$(date +%s)" >"$work/secret"
 "$build/tests/fake/rootwatch-fake" --dir "$work/fake" --seed "$work/seed.json" >"$work/fake.log" 2>&1 &
 for _ in $(seq 1 100); do [ -f "$work/fake/endpoints.json" ] && break; sleep 0.1; done
 azure=$(grep -o '"azure": *"[^"]*"' "$work/fake/endpoints.json" | sed 's/.*"\(https[^"]*\)"/\1/')
-curl -sS --cacert "$work/fake/ca.pem" -X POST "$azure/_fake/faults" -d '{}' >/dev/null 2>&1 || true
+curl -sS --fail --cacert "$work/fake/ca.pem" -X POST "$azure/_fake/settings" -d "{\"page_size\": 100}" >/dev/null
 cat >"$work/rootwatch.toml" <<TOML
 [daemon]
 state_dir = "$work/state"
