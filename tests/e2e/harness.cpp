@@ -139,7 +139,7 @@ fs::path environment::write_config(const std::string& poll_interval, const std::
   std::ostringstream c;
   c << "[daemon]\n"
     << "state_dir = \"" << (dir_ / "state").string() << "\"\n"
-    << "listen = \"\"\n"
+    << "listen = \"" << listen << "\"\n"
     << "log_level = \"debug\"\n"
     << "shutdown_grace = \"5s\"\n\n"
     << "[tls]\nca_file = \"" << (dir_ / "ca.pem").string() << "\"\n\n"

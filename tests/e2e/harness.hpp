@@ -84,6 +84,9 @@ class environment {
 
   fs::path config_path() const { return dir_ / "rootwatch.toml"; }
 
+  // [daemon] listen of the next write_config(); "" turns the health listener off.
+  std::string listen;
+
  private:
   fs::path dir_;
   fake::test_ca ca_;
