@@ -108,8 +108,12 @@ awaitable<cycle_report> watcher::cycle() {
   in.baseline = tenant_.baseline;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
-  if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
-    co_return fail(r.error());
+  // Most cycles change nothing: skip the write (and its fsync) when there is nothing to keep.
+  const bool unchanged = out.alerts.empty() && out.next == *previous;
+  if (!unchanged) {
+    if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
+      co_return fail(r.error());
+    }
   }
   for (const auto& a : out.alerts) {
     svc.stats.add("rootwatch_alerts_total", {{"kind", a.kind}});
