@@ -163,4 +163,22 @@ std::optional<std::string> form_decode(std::string_view value) {
   return out;
 }
 
+std::string percent_decode_lenient(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '%' && i + 2 < value.size()) {
+      const int hi = hex_value(value[i + 1]);
+      const int lo = hex_value(value[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += value[i];
+  }
+  return out;
+}
+
 }  // namespace rootwatch

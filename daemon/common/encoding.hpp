@@ -17,4 +17,8 @@ std::string hex_encode(std::string_view bytes);
 std::string form_encode(std::string_view value);
 std::optional<std::string> form_decode(std::string_view value);
 
+// %XX decoding without the form rule that '+' is a space (paths, query values). Malformed
+// escapes are kept as they are.
+std::string percent_decode_lenient(std::string_view value);
+
 }  // namespace rootwatch

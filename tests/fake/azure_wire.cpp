@@ -8,38 +8,6 @@
 namespace rootwatch::fake {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// %XX decoding for paths, where '+' is a plus sign and not a space.
-std::string decode_path(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = hex_digit(s[i + 1]);
-      const int lo = hex_digit(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 struct civil_time {
   std::chrono::year_month_day date;
   std::chrono::hh_mm_ss<std::chrono::system_clock::duration> time;
@@ -70,7 +38,7 @@ const query_param* parsed_target::find(std::string_view key) const {
 parsed_target parse_target(std::string_view target) {
   parsed_target out;
   const auto qpos = target.find('?');
-  out.path = decode_path(target.substr(0, qpos));
+  out.path = percent_decode_lenient(target.substr(0, qpos));
   if (qpos == std::string_view::npos) {
     return out;
   }

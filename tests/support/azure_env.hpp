@@ -9,6 +9,7 @@
 #include "fake/test_ca.hpp"
 #include "net/https_client.hpp"
 #include "net/tls.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -34,20 +35,15 @@ class azure_env : public ::testing::Test {
     azure_ = std::move(*started);
     azure_->add_app(
         {std::string(test_client_id), std::string(test_client_secret), std::string(test_app_object_id), "rootwatch"});
-    ca_file_ = (std::filesystem::temp_directory_path() /
-                ("rootwatch-azure-ca-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".pem"))
-                   .string();
+    ca_file_ = tmp_.file("ca.pem");
     ASSERT_TRUE(ca_.write_ca(ca_file_));
     auto tls = net::client_tls::make(ca_file_);
     ASSERT_TRUE(tls) << tls.error().message;
     http_ = std::make_unique<net::https_client>(io_.get_executor(), *tls, random_, wall_);
   }
-  void TearDown() override {
-    azure_->stop();
-    std::filesystem::remove(ca_file_);
-  }
+  void TearDown() override { azure_->stop(); }
 
+  temp_dir tmp_{"rootwatch-azure"};
   boost::asio::io_context io_;
   fake::test_ca ca_ = fake::test_ca::generate();
   std::unique_ptr<fake::fake_azure> azure_;

@@ -9,6 +9,7 @@
 #include "fake/test_ca.hpp"
 #include "net/tls.hpp"
 #include "support/run_coro.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -24,15 +25,13 @@ class https_client_test : public ::testing::Test {
  protected:
   void SetUp() override {
     start_receiver("127.0.0.1");
-    ca_file_ = (std::filesystem::temp_directory_path() / ("rootwatch-client-ca-" + std::to_string(::getpid()) + ".pem"))
-                   .string();
+    ca_file_ = tmp_.file("ca.pem");
     ASSERT_TRUE(ca_.write_ca(ca_file_));
     auto tls = client_tls::make(ca_file_);
     ASSERT_TRUE(tls) << tls.error().message;
     tls_ = *tls;
     client_ = std::make_unique<https_client>(io_.get_executor(), tls_, random_, wall_);
   }
-  void TearDown() override { std::filesystem::remove(ca_file_); }
 
   void start_receiver(const std::string& address) {
     fake::receiver_options o;
@@ -59,6 +58,7 @@ class https_client_test : public ::testing::Test {
     return run_coro(io_, client_->send_with_retry(std::move(r), p));
   }
 
+  testing_support::temp_dir tmp_{"rootwatch-client"};
   boost::asio::io_context io_;
   fake::test_ca ca_ = fake::test_ca::generate();
   std::unique_ptr<fake::fake_receiver> receiver_;

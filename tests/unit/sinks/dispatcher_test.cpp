@@ -12,6 +12,7 @@
 #include "net/tls.hpp"
 #include "store/state_store.hpp"
 #include "support/run_coro.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -31,10 +32,6 @@ const std::string key_text = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 class dispatcher_test : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rootwatch-dispatcher-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     fake::receiver_options o;
     o.certificate = ca_.issue("localhost");
     o.secret = key_text;
@@ -58,10 +55,7 @@ class dispatcher_test : public ::testing::Test {
     sink.key = *parse_signing_key(key_text);
     dispatcher_ = std::make_unique<dispatcher>(io_.get_executor(), *store_, *http_, sink, wall_, random_, stats_);
   }
-  void TearDown() override {
-    receiver_->stop();
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { receiver_->stop(); }
 
   void enqueue(const std::string& id) {
     engine::alert a;
@@ -78,7 +72,8 @@ class dispatcher_test : public ::testing::Test {
 
   drain_report drain(bool all = false) { return run_coro(io_, dispatcher_->drain_once(all)); }
 
-  fs::path dir_;
+  testing_support::temp_dir tmp_{"rootwatch-dispatcher"};
+  fs::path dir_ = tmp_.path();
   boost::asio::io_context io_;
   fake::test_ca ca_ = fake::test_ca::generate();
   std::unique_ptr<fake::fake_receiver> receiver_;

@@ -1,5 +1,6 @@
-#include "engine/alert_json.hpp"
 #include "store/state_store.hpp"
+#include "engine/alert_json.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,20 +16,14 @@ namespace fs = std::filesystem;
 
 class state_store_test : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rootwatch-store-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<state_store> open() {
     auto s = state_store::open(dir_.string());
     EXPECT_TRUE(s) << (s ? "" : s.error().message);
     return s ? std::move(*s) : nullptr;
   }
 
-  fs::path dir_;
+  testing_support::temp_dir tmp_{"rootwatch-store"};
+  fs::path dir_ = tmp_.path() / "state";
 };
 
 const timestamp t0 = *parse_iso8601("2026-01-01T00:00:00Z");
