@@ -78,6 +78,7 @@ struct daemon::impl {
   ops::health_state health;
   ops::systemd_notifier notifier;
   std::unique_ptr<net::http_server> server;
+  std::string health_address;  // host:port actually bound, for the start-up line
   task_group infra;
   asio::steady_timer control;  // cancelled to wake run() for a stop or a reload
   asio::steady_timer watchdog_timer;
@@ -236,6 +237,8 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
       return with_context(server.error(), "daemon.listen");
     }
     p->server = std::move(*server);
+    const bool v6 = where->host.find(':') != std::string::npos;
+    p->health_address = (v6 ? "[" + where->host + "]" : where->host) + ":" + std::to_string(p->server->port());
   }
   return std::unique_ptr<daemon>(new daemon(std::move(p)));
 }
@@ -273,10 +276,10 @@ awaitable<int> daemon::run() {
   spdlog::info("rootwatch {} running: {} tenant(s), {} rule(s), {} sink(s), state in {}{}", version,
                p.opts.settings.tenants.size(), p.opts.settings.rules.size(), p.opts.settings.sinks.size(),
                p.store->path(),
-               p.server ? fmt::format(", health on {}:{}", p.opts.settings.daemon.listen.substr(
-                                                               0, p.opts.settings.daemon.listen.rfind(':')),
-                                      p.server->port())
-                        : std::string{});
+               p.health_address.empty() ? std::string{} : ", health on " + p.health_address);
+  if (p.opts.settings.sinks.empty()) {
+    spdlog::warn("no [[sink]] is configured: alerts are logged and kept in the state, but sent nowhere");
+  }
   while (!p.stopping) {
     p.control.expires_at(asio::steady_timer::time_point::max());
     co_await p.control.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -3,6 +3,8 @@
 #include "app/secrets.hpp"
 #include "sinks/render.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -91,6 +93,12 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
   }
   auto* raw = gen.get();
   for (const auto& t : cfg.tenants) {
+    for (const auto source : t.sources) {
+      if (source != config::source_kind::arm) {
+        spdlog::warn("tenant {}: source '{}' is not available in this version yet; watching with 'arm'", t.name,
+                     config::to_string(source));
+      }
+    }
     gen->watchers.push_back(std::make_unique<watcher>(svc, t, cfg.rules, sink_names, cfg.path,
                                                       [raw]() { raw->wake_dispatchers(); }));
   }
