@@ -138,6 +138,7 @@ json to_json(const alert& a) {
       {"first_seen", format_iso8601(a.first_seen)},
       {"detected_at", format_iso8601(a.detected_at)},
       {"remediation", a.remediation},
+      {"detail", optional_string(a.detail)},
   };
   if (a.test) {
     j["test"] = true;
@@ -180,6 +181,7 @@ alert alert_from_json(const json& j) {
   a.first_seen = required_time(j, "first_seen");
   a.detected_at = required_time(j, "detected_at");
   a.remediation = required_string(j, "remediation");
+  a.detail = nullable_string(j, "detail");
   const auto test = j.find("test");
   a.test = test != j.end() && test->get<bool>();
   return a;

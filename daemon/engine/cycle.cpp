@@ -2,8 +2,11 @@
 
 #include "engine/identity.hpp"
 #include "engine/remediation.hpp"
+#include "engine/watch.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -49,9 +52,21 @@ std::map<std::string, assignment> by_identity(const snapshot& snap) {
   return out;
 }
 
-std::map<std::string, const tracked_assignment*> by_key(const tenant_state& state) {
-  std::map<std::string, const tracked_assignment*> out;
+using remembered_map = std::map<std::string, const tracked_assignment*>;
+
+bool expired(const tracked_assignment& t, timestamp now) {
+  return t.removed_at && *t.removed_at < now - tombstone_retention;
+}
+
+// What the engine still knows: live assignments and tombstones within their retention. An
+// expired tombstone counts as never seen already in the cycle it expires in, so that whether
+// a cycle ran in between does not change what a re-appearance is.
+remembered_map by_key(const tenant_state& state, timestamp now) {
+  remembered_map out;
   for (const tracked_assignment& t : state.assignments) {
+    if (expired(t, now)) {
+      continue;
+    }
     // A duplicate in stored state can only come from an older bug; the first copy wins.
     out.emplace(t.key, &t);
   }
@@ -60,14 +75,15 @@ std::map<std::string, const tracked_assignment*> by_key(const tenant_state& stat
 
 alert make_alert(const cycle_input& in, std::string_view kind, const tracked_assignment& t) {
   alert a;
-  a.id = alert_id(in.tenant.id, kind, t.key);
+  const std::string subject = occurrence_key(t.key, t.occurrence);
+  a.id = alert_id(in.tenant.id, kind, subject);
   a.kind = std::string(kind);
   a.level = t.level;
   a.rule = t.rule;
   a.tenant = in.tenant;
   a.subject = t.current;
   a.evidence.push_back(evidence{in.current->source, in.current->taken_at, std::nullopt});
-  a.correlation_key = correlation_key(in.tenant.id, t.key);
+  a.correlation_key = correlation_key(in.tenant.id, subject);
   a.first_seen = t.first_seen;
   a.detected_at = in.now;
   return a;
@@ -121,12 +137,15 @@ step seen_before(const tracked_assignment& before, assignment now, const std::op
   return s;
 }
 
-step seen_first(const cycle_input& in, const tenant_state& previous, std::string key, assignment now,
-                const std::optional<rule_match>& m) {
+// `occurrence` is 1 for an identity never seen before, and one more than its tombstone's for
+// one that comes back after a removal: either way nothing from before carries over.
+step seen_first(const cycle_input& in, const tenant_state& previous, const std::string& key, const assignment& now,
+                const std::optional<rule_match>& m, int occurrence) {
   tracked_assignment fresh;
-  fresh.current = std::move(now);
-  fresh.key = std::move(key);
+  fresh.current = now;
+  fresh.key = key;
   fresh.first_seen = in.now;
+  fresh.occurrence = occurrence;
   step s{with_match(std::move(fresh), m), false};
   if (alerts_on(m)) {
     if (!previous.initialized && in.baseline == baseline_mode::silent) {
@@ -137,6 +156,71 @@ step seen_first(const cycle_input& in, const tenant_state& previous, std::string
     }
   }
   return s;
+}
+
+// At least 2, so that a re-appearance never takes the first occurrence's ids even from a
+// malformed stored count, and saturating, since a stored count is input like any other.
+int next_occurrence(int tombstone_occurrence) {
+  if (tombstone_occurrence == std::numeric_limits<int>::max()) {
+    return tombstone_occurrence;
+  }
+  return std::max(tombstone_occurrence, 1) + 1;
+}
+
+// `before` is null when the engine does not remember the identity.
+step seen(const cycle_input& in, const tenant_state& previous, const tracked_assignment* before, const std::string& key,
+          const assignment& now, const std::optional<rule_match>& m) {
+  if (before == nullptr) {
+    return seen_first(in, previous, key, now, m, 1);
+  }
+  if (before->removed_at) {
+    return seen_first(in, previous, key, now, m, next_occurrence(before->occurrence));
+  }
+  return seen_before(*before, now, m);
+}
+
+// Gone from a complete listing: kept as a tombstone so that a re-appearance is counted as a new
+// occurrence. It fires no more and is covered by no allow entry, since it is not there.
+tracked_assignment tombstone(tracked_assignment t, timestamp now) {
+  t.firing = false;
+  t.allowed = false;
+  t.removed_at = now;
+  return t;
+}
+
+struct missing {
+  std::vector<tracked_assignment> tombstones;  // by key
+  std::vector<alert> removals;                 // by key
+};
+
+missing bury_missing(const cycle_input& in, const remembered_map& before,
+                     const std::map<std::string, assignment>& present) {
+  missing out;
+  for (const auto& [key, t] : before) {
+    if (present.contains(key)) {
+      continue;
+    }
+    if (t->removed_at) {
+      // Still gone: unchanged, so that its retention runs from the removal.
+      out.tombstones.push_back(*t);
+      continue;
+    }
+    if (t->firing) {
+      out.removals.push_back(removed_alert(in, *t));
+    }
+    out.tombstones.push_back(tombstone(*t, in.now));
+  }
+  return out;
+}
+
+// Two lists sorted by key, with no key in both, as one sorted list.
+std::vector<tracked_assignment> merge_by_key(std::vector<tracked_assignment> a, std::vector<tracked_assignment> b) {
+  std::vector<tracked_assignment> out;
+  out.reserve(a.size() + b.size());
+  std::merge(std::make_move_iterator(a.begin()), std::make_move_iterator(a.end()), std::make_move_iterator(b.begin()),
+             std::make_move_iterator(b.end()), std::back_inserter(out),
+             [](const tracked_assignment& x, const tracked_assignment& y) { return x.key < y.key; });
+  return out;
 }
 
 }  // namespace
@@ -151,33 +235,33 @@ cycle_output run_cycle(const cycle_input& in) {
   const tenant_state& previous = in.previous != nullptr ? *in.previous : empty_state;
   const std::vector<rule>& rules = in.rules != nullptr ? *in.rules : no_rules;
 
-  const auto before = by_key(previous);
-  const auto now = by_identity(*in.current);
+  const auto before = by_key(previous, in.now);
+  const auto present = by_identity(*in.current);
+  missing gone = bury_missing(in, before, present);
 
   cycle_output out;
   out.next.initialized = true;
-  std::vector<alert> removals;
-  std::vector<alert> creations;
-
-  for (const auto& [key, t] : before) {
-    if (now.find(key) == now.end() && t->firing) {
-      removals.push_back(removed_alert(in, *t));
-    }
+  out.next.health = healthy(in.now);
+  if (previous.health.degraded) {
+    out.alerts.push_back(recovered_alert(in.tenant, previous.health, *in.current, in.now));
   }
-  for (const auto& [key, a] : now) {
-    const auto m = match_rules(rules, a);
+  std::vector<tracked_assignment> live;
+  std::vector<alert> creations;
+  for (const auto& [key, a] : present) {
     const auto it = before.find(key);
-    step s = it != before.end() ? seen_before(*it->second, a, m) : seen_first(in, previous, key, a, m);
+    step s = seen(in, previous, it != before.end() ? it->second : nullptr, key, a, match_rules(rules, a));
     if (s.created) {
       creations.push_back(created_alert(in, s.next));
     }
     out.firing += s.next.firing ? 1 : 0;
     out.allowed += s.next.allowed ? 1 : 0;
-    out.next.assignments.push_back(std::move(s.next));
+    live.push_back(std::move(s.next));
   }
 
-  // Both maps iterate in key order, so everything below is already sorted by key.
-  out.alerts = std::move(removals);
+  // Maps iterate in key order, so every list here is already sorted by key.
+  out.next.assignments = merge_by_key(std::move(live), std::move(gone.tombstones));
+  out.alerts.insert(out.alerts.end(), std::make_move_iterator(gone.removals.begin()),
+                    std::make_move_iterator(gone.removals.end()));
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(creations.begin()),
                     std::make_move_iterator(creations.end()));
   return out;

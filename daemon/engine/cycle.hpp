@@ -22,13 +22,35 @@ struct cycle_input {
   timestamp now{};
 };
 
-struct cycle_output {
-  tenant_state next;
-  std::vector<alert> alerts;  // in a stable order: removals first, then creations, by key
-  std::size_t firing = 0;     // assignments in `next` with firing == true
-  std::size_t allowed = 0;    // watched assignments suppressed by an allow entry
+// A cycle that could not complete (auth, permission, throttling, API or parse errors): the
+// assignments stay as they were; after `degraded_after` failures in a row, watch.degraded.
+struct failure_input {
+  tenant_ref tenant;
+  const tenant_state* previous = nullptr;
+  std::string error;  // already free of secrets
+  int degraded_after = 3;
+  timestamp now{};
 };
 
+struct failure_output {
+  tenant_state next;
+  std::vector<alert> alerts;  // watch.degraded, at most once per streak
+};
+
+// Defined beside the watch alerts, in watch.cpp.
+failure_output record_failure(const failure_input& in);
+
+struct cycle_output {
+  tenant_state next;
+  // In a stable order: watch.recovered (when the previous cycles had gone degraded), then
+  // removals, then creations, each by key.
+  std::vector<alert> alerts;
+  std::size_t firing = 0;   // assignments in `next` with firing == true (never a tombstone)
+  std::size_t allowed = 0;  // present watched assignments suppressed by an allow entry
+};
+
+// Also ends a failure streak: health is reset, and watch.recovered goes out if it had gone
+// degraded. Assignments gone from the snapshot stay as tombstones for tombstone_retention.
 cycle_output run_cycle(const cycle_input& in);
 
 }  // namespace rootwatch::engine

@@ -43,6 +43,19 @@ std::string identity_key(const assignment& a) {
   return key;
 }
 
+std::string occurrence_key(std::string_view assignment_key, int occurrence) {
+  std::string key(assignment_key);
+  if (occurrence > 1) {
+    key += '#';
+    key += std::to_string(occurrence);
+  }
+  return key;
+}
+
+std::string watch_subject_key(const std::optional<timestamp>& last_success) {
+  return "watch|" + (last_success ? format_iso8601(*last_success) : std::string("never"));
+}
+
 // The "v1" and the field separators are part of the contract: receivers de-duplicate on these
 // ids across versions, so changing either string renames every alert ever sent.
 std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key) {

@@ -5,6 +5,7 @@
 
 #include "engine/model.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,17 @@ std::string canonical_role_id(std::string_view role_id);
 // Identity of one assignment occurrence: its lower-cased id, scope, role GUID, principal and
 // creation time. Two snapshots agree on it even when casing or audit fields differ.
 std::string identity_key(const assignment& a);
+
+// The subject of one occurrence's alerts (ids and correlation key). The first occurrence is
+// named by the identity key alone, so ids sent before occurrences existed keep their names;
+// the n-th re-appearance after a removal is "<key>#<n>", so receivers that de-duplicate on ids
+// do not drop its assignment.created as a repeat of the first.
+std::string occurrence_key(std::string_view assignment_key, int occurrence);
+
+// The subject of one outage's watch.degraded and watch.recovered: the last complete cycle
+// before it ("never" before the first). A failed cycle never moves last_success, so every
+// retry and restart during the outage names it alike.
+std::string watch_subject_key(const std::optional<timestamp>& last_success);
 
 // Same for created, lingering and removed of one assignment in one tenant.
 std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key);

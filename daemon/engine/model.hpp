@@ -62,14 +62,36 @@ struct tracked_assignment {
   bool firing = false;        // an assignment.created alert went out and no removal yet
   bool baselined = false;     // present at the first cycle under baseline = "silent": never alerted
   bool allowed = false;       // its rule's allow list covers the principal
+  // How many times this identity has appeared: a removal followed by the same assignment
+  // coming back (a flapping listing) is a new occurrence with alert ids of its own, so a
+  // receiver that de-duplicates on ids does not drop the second assignment.created.
+  int occurrence = 1;
+  // Set on a tombstone: the assignment is gone since then. Tombstones are kept for
+  // tombstone_retention so that a re-appearance is counted; they never fire and are not listed
+  // as present.
+  std::optional<timestamp> removed_at;
   bool operator==(const tracked_assignment&) const = default;
+};
+
+inline constexpr auto tombstone_retention = std::chrono::hours{24 * 30};
+
+// Whether the watcher can see the tenant: failed cycles in a row, and whether watch.degraded
+// went out (and watch.recovered not yet).
+struct watch_health {
+  int consecutive_failures = 0;
+  std::optional<timestamp> failing_since;  // the first failure of the current streak
+  std::optional<timestamp> last_success;   // the last complete cycle
+  bool degraded = false;
+  std::string last_error;  // already free of secrets
+  bool operator==(const watch_health&) const = default;
 };
 
 // The engine's memory of one tenant. `initialized` is false before the first complete cycle,
 // which is when the baseline policy applies.
 struct tenant_state {
   bool initialized = false;
-  std::vector<tracked_assignment> assignments;  // sorted by key
+  std::vector<tracked_assignment> assignments;  // sorted by key; includes tombstones
+  watch_health health;
   bool operator==(const tenant_state&) const = default;
 };
 
@@ -113,6 +135,7 @@ struct alert {
   timestamp first_seen{};
   timestamp detected_at{};
   std::string remediation;
+  std::optional<std::string> detail;  // watch.degraded: why the watcher cannot see
   bool test = false;  // test-alert: clearly marked, never about a real assignment
   bool operator==(const alert&) const = default;
 };

@@ -22,6 +22,12 @@ std::string remediation_for_present(const assignment& a);
 // For an assignment that is already gone (removed).
 std::string remediation_for_removed(const assignment& a);
 
+// For watch.degraded: why the watcher may be blind and how to check its access at "/".
+std::string remediation_for_degraded(const tenant_ref& tenant);
+
+// For watch.recovered: what to review for the time the watcher could not see.
+std::string remediation_for_recovered(const tenant_ref& tenant, timestamp blind_since);
+
 // `value` as one POSIX shell word in double quotes, so a pasted command cannot run anything else.
 std::string shell_quote(std::string_view value);
 

@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 1> migrations{
+constexpr std::array<std::string_view, 2> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -52,6 +52,16 @@ CREATE TABLE outbox (
   UNIQUE (alert_id, sink)
 );
 CREATE INDEX outbox_due ON outbox (sink, state, next_attempt_at);
+)sql",
+    // 2: flapping assignments (tombstones, occurrences) and the health of the watch.
+    R"sql(
+ALTER TABLE assignment_state ADD COLUMN occurrence INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE assignment_state ADD COLUMN removed_at TEXT;
+ALTER TABLE tenant_state ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenant_state ADD COLUMN failing_since TEXT;
+ALTER TABLE tenant_state ADD COLUMN last_success TEXT;
+ALTER TABLE tenant_state ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenant_state ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -57,7 +57,16 @@ engine::tracked_assignment read_tracked(const statement& s) {
   t.firing = s.integer(14) != 0;
   t.baselined = s.integer(15) != 0;
   t.allowed = s.integer(16) != 0;
+  t.occurrence = static_cast<int>(s.integer(17));
+  if (auto removed = s.optional_text(18)) {
+    t.removed_at = parse_iso8601(*removed);
+  }
   return t;
+}
+
+std::optional<timestamp> optional_time(const statement& s, int column) {
+  auto text = s.optional_text(column);
+  return text ? parse_iso8601(*text) : std::nullopt;
 }
 
 }  // namespace
@@ -83,7 +92,9 @@ result<std::unique_ptr<state_store>> state_store::open(const std::string& state_
 
 result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_id) {
   engine::tenant_state state;
-  auto head = db_.prepare("SELECT initialized FROM tenant_state WHERE tenant_id = ?1");
+  auto head = db_.prepare(
+      "SELECT initialized, consecutive_failures, failing_since, last_success, degraded, last_error "
+      "FROM tenant_state WHERE tenant_id = ?1");
   if (!head) {
     return head.error();
   }
@@ -92,11 +103,18 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   if (!row) {
     return row.error();
   }
-  state.initialized = *row && head->integer(0) != 0;
+  if (*row) {
+    state.initialized = head->integer(0) != 0;
+    state.health.consecutive_failures = static_cast<int>(head->integer(1));
+    state.health.failing_since = optional_time(*head, 2);
+    state.health.last_success = optional_time(*head, 3);
+    state.health.degraded = head->integer(4) != 0;
+    state.health.last_error = head->text(5);
+  }
   auto rows = db_.prepare(
       "SELECT key, assignment_id, scope, role_id, role_name, principal_id, principal_type, principal_display_name, "
-      "condition, created_on, created_by, first_seen, rule, severity, firing, baselined, allowed "
-      "FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
+      "condition, created_on, created_by, first_seen, rule, severity, firing, baselined, allowed, occurrence, "
+      "removed_at FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
   if (!rows) {
     return rows.error();
   }
@@ -114,8 +132,8 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   return state;
 }
 
-result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts,
-                                        const std::vector<std::string>& sinks, timestamp now) {
+result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
+                                        timestamp now) {
   if (alerts.empty() || sinks.empty()) {
     return {};
   }
@@ -138,24 +156,31 @@ result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts
 }
 
 result<void> state_store::commit_cycle(const std::string& tenant_id, const engine::tenant_state& next,
-                                       const std::vector<engine::alert>& alerts,
-                                       const std::vector<std::string>& sinks, timestamp now) {
+                                       const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
+                                       timestamp now) {
   auto tx = transaction::begin(db_);
   if (!tx) {
     return tx.error();
   }
   auto head = db_.prepare(
-      "INSERT INTO tenant_state (tenant_id, initialized, updated_at) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT (tenant_id) DO UPDATE SET initialized = excluded.initialized, updated_at = excluded.updated_at");
+      "INSERT INTO tenant_state (tenant_id, initialized, updated_at, consecutive_failures, failing_since, "
+      "last_success, degraded, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+      "ON CONFLICT (tenant_id) DO UPDATE SET initialized = excluded.initialized, updated_at = excluded.updated_at, "
+      "consecutive_failures = excluded.consecutive_failures, failing_since = excluded.failing_since, "
+      "last_success = excluded.last_success, degraded = excluded.degraded, last_error = excluded.last_error");
   auto wipe = db_.prepare("DELETE FROM assignment_state WHERE tenant_id = ?1");
   auto ins = db_.prepare(
       "INSERT INTO assignment_state (tenant_id, key, assignment_id, scope, role_id, role_name, principal_id, "
       "principal_type, principal_display_name, condition, created_on, created_by, first_seen, rule, severity, firing, "
-      "baselined, allowed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+      "baselined, allowed, occurrence, removed_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
   if (!head || !wipe || !ins) {
     return db_.last_error("prepare cycle commit");
   }
+  const auto& h = next.health;
   head->bind(1, tenant_id).bind(2, std::int64_t{next.initialized ? 1 : 0}).bind(3, to_ms(now));
+  head->bind(4, std::int64_t{h.consecutive_failures}).bind_optional(5, iso_or_null(h.failing_since));
+  head->bind_optional(6, iso_or_null(h.last_success)).bind(7, std::int64_t{h.degraded ? 1 : 0}).bind(8, h.last_error);
   wipe->bind(1, tenant_id);
   if (auto r = head->run(); !r) {
     return r.error();
@@ -166,10 +191,16 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
   for (const auto& t : next.assignments) {
     const auto& a = t.current;
     ins->bind(1, tenant_id).bind(2, t.key).bind(3, a.id).bind(4, a.scope).bind(5, a.role.id).bind(6, a.role.name);
-    ins->bind(7, a.principal.id).bind(8, a.principal.type).bind_optional(9, a.principal.display_name).bind_optional(10, a.condition);
-    ins->bind_optional(11, iso_or_null(a.created_on)).bind_optional(12, a.created_by).bind(13, format_iso8601(t.first_seen));
+    ins->bind(7, a.principal.id)
+        .bind(8, a.principal.type)
+        .bind_optional(9, a.principal.display_name)
+        .bind_optional(10, a.condition);
+    ins->bind_optional(11, iso_or_null(a.created_on))
+        .bind_optional(12, a.created_by)
+        .bind(13, format_iso8601(t.first_seen));
     ins->bind(14, t.rule).bind(15, engine::to_string(t.level)).bind(16, std::int64_t{t.firing ? 1 : 0});
     ins->bind(17, std::int64_t{t.baselined ? 1 : 0}).bind(18, std::int64_t{t.allowed ? 1 : 0});
+    ins->bind(19, std::int64_t{t.occurrence}).bind_optional(20, iso_or_null(t.removed_at));
     if (auto r = ins->run(); !r) {
       return r.error();
     }
@@ -196,14 +227,15 @@ result<void> state_store::enqueue(const std::vector<engine::alert>& alerts, cons
   return tx->commit();
 }
 
-result<std::vector<outbox_item>> state_store::due(const std::string& sink, timestamp now, std::size_t limit) {
+result<std::vector<outbox_item>> state_store::due(const std::string& sink, timestamp now, std::size_t limit,
+                                                  std::int64_t after_seq) {
   auto q = db_.prepare(
       "SELECT seq, alert_id, sink, payload, attempts, created_at, next_attempt_at FROM outbox "
-      "WHERE sink = ?1 AND state = 'pending' AND next_attempt_at <= ?2 ORDER BY seq LIMIT ?3");
+      "WHERE sink = ?1 AND state = 'pending' AND next_attempt_at <= ?2 AND seq > ?4 ORDER BY seq LIMIT ?3");
   if (!q) {
     return q.error();
   }
-  q->bind(1, sink).bind(2, to_ms(now)).bind(3, static_cast<std::int64_t>(limit));
+  q->bind(1, sink).bind(2, to_ms(now)).bind(3, static_cast<std::int64_t>(limit)).bind(4, after_seq);
   std::vector<outbox_item> out;
   while (true) {
     auto r = q->step();
@@ -263,8 +295,8 @@ result<void> state_store::mark_retry(std::int64_t seq, int attempts, timestamp n
 }
 
 result<void> state_store::mark_dead(std::int64_t seq, int attempts, const std::string& last_error, timestamp now) {
-  auto q = db_.prepare(
-      "UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3, finished_at = ?4 WHERE seq = ?1");
+  auto q =
+      db_.prepare("UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3, finished_at = ?4 WHERE seq = ?1");
   if (!q) {
     return q.error();
   }
@@ -296,6 +328,24 @@ result<outbox_counts> state_store::counts(const std::string& sink) {
     } else if (state == "dead") {
       c.dead = n;
     }
+  }
+}
+
+result<std::vector<std::pair<std::string, std::int64_t>>> state_store::pending_by_sink() {
+  auto q = db_.prepare("SELECT sink, count(*) FROM outbox WHERE state = 'pending' GROUP BY sink ORDER BY sink");
+  if (!q) {
+    return q.error();
+  }
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (true) {
+    auto r = q->step();
+    if (!r) {
+      return r.error();
+    }
+    if (!*r) {
+      return out;
+    }
+    out.emplace_back(q->text(0), q->integer(1));
   }
 }
 

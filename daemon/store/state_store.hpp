@@ -17,7 +17,7 @@
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 struct outbox_item {
   std::int64_t seq = 0;
@@ -55,8 +55,9 @@ class state_store {
   // Alerts not bound to a cycle (test alerts, watch.degraded): outbox rows only.
   result<void> enqueue(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks, timestamp now);
 
-  // Pending rows of `sink` whose next attempt is due, oldest first.
-  result<std::vector<outbox_item>> due(const std::string& sink, timestamp now, std::size_t limit);
+  // Pending rows of `sink` whose next attempt is due, oldest first, after row `after_seq`.
+  result<std::vector<outbox_item>> due(const std::string& sink, timestamp now, std::size_t limit,
+                                       std::int64_t after_seq = 0);
   // When the earliest pending row of `sink` is due; nullopt when none is pending.
   result<std::optional<timestamp>> next_due(const std::string& sink);
 
@@ -65,6 +66,10 @@ class state_store {
   result<void> mark_dead(std::int64_t seq, int attempts, const std::string& last_error, timestamp now);
 
   result<outbox_counts> counts(const std::string& sink);
+
+  // Pending rows per sink name, every sink that has any: rows of a sink that is no longer
+  // configured are found here, so that they can be reported instead of waiting unseen.
+  result<std::vector<std::pair<std::string, std::int64_t>>> pending_by_sink();
 
  private:
   explicit state_store(database db) : db_(std::move(db)) {}

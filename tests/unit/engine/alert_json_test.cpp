@@ -62,9 +62,44 @@ TEST(alert_json, golden) {
     "correlation_key": "7146d54ea7f079069a025e452528db34",
     "first_seen": "2025-03-01T12:00:00Z",
     "detected_at": "2025-03-01T12:00:00.25Z",
-    "remediation": "az role assignment delete --ids \"/providers/...\""
+    "remediation": "az role assignment delete --ids \"/providers/...\"",
+    "detail": null
   })");
   EXPECT_EQ(to_json(full_alert()), expected) << to_json(full_alert()).dump(2);
+}
+
+// watch.degraded: about the watcher, not an assignment, and with the reason it cannot see.
+TEST(alert_json, golden_degraded) {
+  alert a;
+  a.id = "0123456789abcdef0123456789abcdef";
+  a.kind = std::string(alert_kind::degraded);
+  a.status = "firing";
+  a.level = severity::high;
+  a.tenant = tenant_ref{tenant_guid, "contoso"};
+  a.correlation_key = "fedcba9876543210fedcba9876543210";
+  a.first_seen = at("2025-03-01T12:00:00Z");
+  a.detected_at = at("2025-03-01T12:02:00Z");
+  a.remediation = "Check its access.";
+  a.detail = "arm role assignments: 403 AuthorizationFailed";
+  const json expected = json::parse(R"({
+    "schema": "rootwatch.alert/v1",
+    "id": "0123456789abcdef0123456789abcdef",
+    "kind": "watch.degraded",
+    "status": "firing",
+    "severity": "high",
+    "rule": "",
+    "tenant": {"id": "72f988bf-86f1-41af-91ab-2d7cd011db47", "name": "contoso"},
+    "assignment": null,
+    "actor": null,
+    "evidence": [],
+    "correlation_key": "fedcba9876543210fedcba9876543210",
+    "first_seen": "2025-03-01T12:00:00Z",
+    "detected_at": "2025-03-01T12:02:00Z",
+    "remediation": "Check its access.",
+    "detail": "arm role assignments: 403 AuthorizationFailed"
+  })");
+  EXPECT_EQ(to_json(a), expected) << to_json(a).dump(2);
+  EXPECT_EQ(alert_from_json(expected), a);
 }
 
 TEST(alert_json, nulls_where_nothing_is_known) {
@@ -75,7 +110,9 @@ TEST(alert_json, nulls_where_nothing_is_known) {
   a.subject->created_by.reset();
   a.subject->condition.reset();
   a.actor.reset();
+  a.detail.reset();
   const json j = to_json(a);
+  EXPECT_TRUE(j.at("detail").is_null());
   EXPECT_TRUE(j.at("assignment").at("role").at("name").is_null());
   EXPECT_TRUE(j.at("assignment").at("principal").at("display_name").is_null());
   EXPECT_TRUE(j.at("assignment").at("created_on").is_null());
@@ -135,7 +172,19 @@ std::vector<alert> round_trip_cases() {
   degraded.first_seen = at("1999-12-31T23:59:59.999999999Z");
   degraded.detected_at = at("2000-01-01T00:00:00Z");
   degraded.remediation = "Grant the watcher Reader at \"/\" again.";
+  degraded.detail = "resource graph: 401 InvalidAuthenticationToken \"quoted\" \u00e9\n";
   out.push_back(degraded);
+
+  alert detail_empty = degraded;
+  detail_empty.detail = "";
+  out.push_back(detail_empty);
+
+  alert recovered = degraded;
+  recovered.kind = std::string(alert_kind::recovered);
+  recovered.status = "resolved";
+  recovered.detail.reset();
+  recovered.evidence = {evidence{"resource_graph", at("2000-01-01T00:05:00Z"), std::nullopt}};
+  out.push_back(recovered);
 
   alert test_alert = degraded;
   test_alert.kind = std::string(alert_kind::test);
@@ -173,6 +222,19 @@ TEST(alert_json, optional_keys_may_be_absent_on_input) {
 
   j.erase("assignment");
   EXPECT_FALSE(alert_from_json(j).subject);
+}
+
+// Alerts in an outbox written before "detail" existed still read.
+TEST(alert_json, detail_may_be_absent_or_null_on_input) {
+  json j = to_json(full_alert());
+  ASSERT_TRUE(j.contains("detail"));
+  j.erase("detail");
+  EXPECT_FALSE(alert_from_json(j).detail);
+  EXPECT_EQ(alert_from_json(j), full_alert());
+  j["detail"] = nullptr;
+  EXPECT_FALSE(alert_from_json(j).detail);
+  j["detail"] = "token endpoint unreachable";
+  EXPECT_EQ(alert_from_json(j).detail, "token endpoint unreachable");
 }
 
 TEST(alert_json, wrong_schema_is_refused) {
@@ -244,6 +306,8 @@ TEST(alert_json, malformed_values_are_refused) {
   EXPECT_TRUE(refuses([](json& j) { j["actor"]["upn"] = 7; }));
   EXPECT_TRUE(refuses([](json& j) { j["test"] = "yes"; }));
   EXPECT_TRUE(refuses([](json& j) { j["tenant"] = nullptr; }));
+  EXPECT_TRUE(refuses([](json& j) { j["detail"] = 403; }));
+  EXPECT_TRUE(refuses([](json& j) { j["detail"] = json::object(); }));
   EXPECT_FALSE(refuses([](json& j) { j["extra_key_from_a_later_version"] = 1; }));
 }
 

@@ -84,4 +84,23 @@ struct run {
   }
 };
 
+// One failed cycle with owned inputs, the counterpart of `run`.
+struct fail {
+  tenant_state previous;
+  std::string error = "arm role assignments: 403 AuthorizationFailed";
+  int degraded_after = 3;
+  timestamp now = at("2025-03-01T12:00:00Z");
+  tenant_ref tenant{tenant_guid, "contoso"};
+
+  failure_output operator()() const {
+    failure_input in;
+    in.tenant = tenant;
+    in.previous = &previous;
+    in.error = error;
+    in.degraded_after = degraded_after;
+    in.now = now;
+    return record_failure(in);
+  }
+};
+
 }  // namespace rootwatch::engine::testing

@@ -6,7 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
+#include <set>
 #include <stdexcept>
+#include <string>
 
 namespace rootwatch::engine {
 namespace {
@@ -115,11 +119,12 @@ TEST(cycle, same_snapshot_again_is_quiet_and_state_is_stable) {
   ASSERT_EQ(first.alerts.size(), 2u);
   const auto second = step(first.next, now, t2);
   EXPECT_TRUE(second.alerts.empty());
-  EXPECT_EQ(second.next, first.next);
+  EXPECT_EQ(second.next.assignments, first.next.assignments);
+  EXPECT_EQ(second.next.health.last_success, t2) << "only the time of the last complete cycle moves";
   EXPECT_EQ(second.firing, 2u);
   const auto third = step(second.next, now, t3);
   EXPECT_TRUE(third.alerts.empty());
-  EXPECT_EQ(third.next, first.next);
+  EXPECT_EQ(third.next.assignments, first.next.assignments);
 }
 
 TEST(cycle, severity_and_rule_come_from_the_first_matching_rule) {
@@ -164,12 +169,18 @@ TEST(cycle, removal_resolves_with_the_same_correlation_key) {
   ASSERT_EQ(removed.evidence.size(), 1u);
   EXPECT_EQ(removed.evidence[0], (evidence{"arm", at("2025-03-01T12:00:58Z"), std::nullopt}));
   EXPECT_NE(removed.remediation.find("already gone"), std::string::npos);
-  EXPECT_TRUE(second.next.assignments.empty());
+  EXPECT_FALSE(removed.detail);
   EXPECT_TRUE(second.next.initialized);
   EXPECT_EQ(second.firing, 0u);
+  ASSERT_EQ(second.next.assignments.size(), 1u) << "remembered as a tombstone";
+  tracked_assignment tombstone = first.next.assignments[0];
+  tombstone.firing = false;
+  tombstone.removed_at = t2;
+  EXPECT_EQ(second.next.assignments[0], tombstone);
 
   const auto third = step(second.next, {}, t3);
   EXPECT_TRUE(third.alerts.empty()) << "a removal is reported once";
+  EXPECT_EQ(third.next.assignments, second.next.assignments) << "a tombstone keeps its removal time";
 }
 
 TEST(cycle, removal_uses_the_stored_assignment_not_a_fresh_one) {
@@ -186,16 +197,371 @@ TEST(cycle, removal_uses_the_stored_assignment_not_a_fresh_one) {
   EXPECT_EQ(third.alerts[0].first_seen, t1);
 }
 
-TEST(cycle, reappearing_after_removal_fires_again_with_the_same_ids) {
+// --- flapping: tombstones and occurrences ---
+
+const timestamp t4 = at("2025-03-01T12:03:00Z");
+const timestamp t5 = at("2025-03-01T12:04:00Z");
+
+// The subject the ids of occurrence `n` of `a` are made from.
+std::string subject_of(const assignment& a, int n) {
+  return n == 1 ? identity_key(a) : identity_key(a) + "#" + std::to_string(n);
+}
+
+// The tracked entry for `a` in `state`; fails the test when there is none.
+const tracked_assignment& tracked(const tenant_state& state, const assignment& a) {
+  const std::string key = identity_key(a);
+  const auto it = std::find_if(state.assignments.begin(), state.assignments.end(),
+                               [&](const tracked_assignment& t) { return t.key == key; });
+  if (it == state.assignments.end()) {
+    throw std::logic_error("not tracked: " + key);
+  }
+  return *it;
+}
+
+// The listing drops an assignment and shows it again, same id and createdOn. Under one id per
+// identity the second assignment.created would be a duplicate of the first to the outbox and
+// to every receiver that de-duplicates on ids, and the receiver's last word would be
+// "resolved" while the assignment is there.
+TEST(cycle, flapping_assignment_gets_new_ids_for_each_occurrence) {
+  const assignment a = elevation("0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f");
+  const auto first = step(tenant_state{}, {a}, t1);
+  const auto second = step(first.next, {}, t2);
+  const auto third = step(second.next, {a}, t3);
+  const auto fourth = step(third.next, {}, t4);
+  ASSERT_EQ(kinds(first), std::vector<std::string>{std::string(alert_kind::created)});
+  ASSERT_EQ(kinds(second), std::vector<std::string>{std::string(alert_kind::removed)});
+  ASSERT_EQ(kinds(third), std::vector<std::string>{std::string(alert_kind::created)});
+  ASSERT_EQ(kinds(fourth), std::vector<std::string>{std::string(alert_kind::removed)});
+  const alert& created1 = first.alerts[0];
+  const alert& removed1 = second.alerts[0];
+  const alert& created2 = third.alerts[0];
+  const alert& removed2 = fourth.alerts[0];
+
+  // The first occurrence keeps the ids pinned before occurrences existed.
+  EXPECT_EQ(created1.id, "8815c18bf970c7d5bf7f6eaeb5797938");
+  EXPECT_EQ(removed1.id, "3d74d8ceeff95d8f3813b316c4487f21");
+  EXPECT_EQ(created1.correlation_key, "7146d54ea7f079069a025e452528db34");
+  EXPECT_EQ(removed1.correlation_key, created1.correlation_key);
+
+  EXPECT_EQ(created2.id, alert_id(tenant_guid, alert_kind::created, subject_of(a, 2)));
+  EXPECT_EQ(created2.correlation_key, correlation_key(tenant_guid, subject_of(a, 2)));
+  // Pinned like the first: receivers de-duplicate on these across versions.
+  EXPECT_EQ(created2.id, "af78010bbffcc812f92afb247af4cc69");
+  EXPECT_EQ(created2.correlation_key, "b8730fe6ce05f1e3826cb4331865a5d6");
+  EXPECT_NE(created2.id, created1.id);
+  EXPECT_NE(created2.correlation_key, created1.correlation_key);
+  EXPECT_EQ(created2.subject, a);
+  EXPECT_EQ(created2.first_seen, t3) << "a new occurrence is first seen when it comes back";
+  EXPECT_EQ(created2.detected_at, t3);
+
+  EXPECT_EQ(removed2.id, alert_id(tenant_guid, alert_kind::removed, subject_of(a, 2)));
+  EXPECT_EQ(removed2.correlation_key, created2.correlation_key) << "created and removed of one occurrence";
+  EXPECT_NE(removed2.id, removed1.id);
+  EXPECT_EQ(removed2.first_seen, t3);
+  EXPECT_EQ(removed2.detected_at, t4);
+
+  const std::vector<std::string> ids{created1.id, removed1.id, created2.id, removed2.id};
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 4u) << "no two alerts share an id";
+}
+
+TEST(cycle, each_reappearance_counts_one_more_occurrence) {
+  const assignment a = elevation("a");
+  tenant_state state = step(tenant_state{}, {a}, t1).next;
+  EXPECT_EQ(tracked(state, a).occurrence, 1);
+  timestamp now = t1;
+  for (int n = 2; n <= 5; ++n) {
+    now += seconds{60};
+    state = step(state, {}, now).next;
+    EXPECT_EQ(tracked(state, a).occurrence, n - 1) << "a tombstone keeps the occurrence it ended";
+    now += seconds{60};
+    const auto back = step(state, {a}, now);
+    ASSERT_EQ(back.alerts.size(), 1u);
+    EXPECT_EQ(back.alerts[0].id, alert_id(tenant_guid, alert_kind::created, subject_of(a, n)));
+    EXPECT_EQ(back.alerts[0].correlation_key, correlation_key(tenant_guid, subject_of(a, n)));
+    state = back.next;
+    EXPECT_EQ(tracked(state, a).occurrence, n);
+  }
+}
+
+TEST(cycle, a_reappearance_is_tracked_like_a_new_assignment) {
+  assignment a = elevation("a");
+  a.principal.display_name = "Alice";
+  const auto first = step(tenant_state{}, {a}, t1);
+  const auto second = step(first.next, {}, t2);
+  assignment back = elevation("a");  // the same identity, reported with fewer audit fields
+  back.created_by = bob;
+  const auto third = step(second.next, {back}, t3);
+
+  ASSERT_EQ(third.next.assignments.size(), 1u);
+  const tracked_assignment& t = third.next.assignments[0];
+  EXPECT_EQ(t.current, back) << "nothing from the old occurrence carries over";
+  EXPECT_EQ(t.key, identity_key(a));
+  EXPECT_EQ(t.first_seen, t3);
+  EXPECT_EQ(t.occurrence, 2);
+  EXPECT_FALSE(t.removed_at);
+  EXPECT_TRUE(t.firing);
+  EXPECT_FALSE(t.baselined);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_EQ(t.rule, "anything-at-root");
+  EXPECT_EQ(t.level, severity::critical);
+  EXPECT_EQ(third.firing, 1u);
+  ASSERT_EQ(third.alerts.size(), 1u);
+  EXPECT_EQ(third.alerts[0].subject, back);
+  EXPECT_EQ(third.alerts[0].status, "firing");
+  EXPECT_NE(third.alerts[0].remediation.find("az role assignment delete"), std::string::npos);
+
+  const auto fourth = step(third.next, {back}, t4);
+  EXPECT_TRUE(fourth.alerts.empty()) << "the new occurrence fires once, like any assignment";
+  EXPECT_EQ(fourth.next.assignments, third.next.assignments);
+}
+
+TEST(cycle, a_tombstone_stays_as_it_is_while_missing) {
+  const auto first = step(tenant_state{}, {elevation("a")}, t1);
+  const auto second = step(first.next, {}, t2);
+  ASSERT_EQ(second.next.assignments.size(), 1u);
+  const tracked_assignment tomb = second.next.assignments[0];
+  EXPECT_EQ(tomb.removed_at, t2);
+  EXPECT_FALSE(tomb.firing);
+  EXPECT_FALSE(tomb.allowed);
+  EXPECT_EQ(tomb.first_seen, t1);
+  EXPECT_EQ(tomb.rule, "anything-at-root") << "what it fired under stays on record";
+  EXPECT_EQ(tomb.occurrence, 1);
+
+  tenant_state state = second.next;
+  for (const timestamp now : {t3, t4, t5, t2 + std::chrono::hours{24 * 29}}) {
+    const auto out = step(state, {}, now);
+    EXPECT_TRUE(out.alerts.empty());
+    ASSERT_EQ(out.next.assignments.size(), 1u);
+    EXPECT_EQ(out.next.assignments[0], tomb);
+    state = out.next;
+  }
+}
+
+TEST(cycle, tombstones_never_fire_or_count) {
+  const std::vector<rule> allow_break_glass{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{break_glass, "break-glass"}})};
+  const assignment fired = elevation("a");
+  const assignment allowed = elevation("b", break_glass);
+  const assignment unwatched = make_assignment("c", "/subscriptions/s", reader_role, alice);
+  const assignment stays = elevation("d", bob);
+  const auto first = step(tenant_state{}, {fired, allowed, unwatched, stays}, t1, allow_break_glass);
+  EXPECT_EQ(first.firing, 2u);
+  EXPECT_EQ(first.allowed, 1u);
+
+  const auto second = step(first.next, {stays}, t2, allow_break_glass);
+  EXPECT_EQ(kinds(second), std::vector<std::string>{std::string(alert_kind::removed)});
+  EXPECT_EQ(second.firing, 1u);
+  EXPECT_EQ(second.allowed, 0u);
+  ASSERT_EQ(second.next.assignments.size(), 4u);
+  for (const tracked_assignment& t : second.next.assignments) {
+    EXPECT_EQ(t.removed_at.has_value(), t.key != identity_key(stays)) << t.key;
+    EXPECT_EQ(t.firing, t.key == identity_key(stays)) << t.key;
+    EXPECT_FALSE(t.allowed) << t.key;
+  }
+
+  // Rules that would now alert on every tombstone: tombstones are not there to alert on.
+  std::vector<rule> everything = default_rules();
+  everything.push_back(make_rule("everything", {"*"}, {"*"}, severity::low));
+  const auto third = step(second.next, {stays}, t3, everything);
+  EXPECT_TRUE(third.alerts.empty());
+  EXPECT_EQ(third.firing, 1u);
+  EXPECT_EQ(third.allowed, 0u);
+  EXPECT_EQ(third.next.assignments, second.next.assignments);
+}
+
+TEST(cycle, tombstones_are_sorted_in_with_the_live_assignments) {
+  const auto first = step(tenant_state{}, {elevation("a"), elevation("b"), elevation("c"), elevation("d")}, t1);
+  const auto second = step(first.next, {elevation("b"), elevation("d"), elevation("e")}, t2);
+  ASSERT_EQ(second.next.assignments.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(second.next.assignments.begin(), second.next.assignments.end(),
+                             [](const tracked_assignment& x, const tracked_assignment& y) { return x.key < y.key; }));
+  EXPECT_EQ(second.next.assignments[0].removed_at, t2);
+  EXPECT_FALSE(second.next.assignments[1].removed_at);
+  EXPECT_EQ(second.next.assignments[2].removed_at, t2);
+  EXPECT_FALSE(second.next.assignments[3].removed_at);
+  EXPECT_FALSE(second.next.assignments[4].removed_at);
+}
+
+// A tombstone lives for tombstone_retention after the removal; at exactly that age it is still
+// there, one second later it is gone.
+TEST(cycle, tombstones_expire_after_the_retention) {
+  const auto first = step(tenant_state{}, {elevation("a"), elevation("b", bob)}, t1);
+  const auto second = step(first.next, {elevation("b", bob)}, t2);
+  ASSERT_EQ(second.next.assignments.size(), 2u);
+
+  const auto at_limit = step(second.next, {elevation("b", bob)}, t2 + tombstone_retention);
+  EXPECT_TRUE(at_limit.alerts.empty());
+  ASSERT_EQ(at_limit.next.assignments.size(), 2u);
+  EXPECT_EQ(at_limit.next.assignments[0].removed_at, t2);
+
+  const auto past_limit = step(at_limit.next, {elevation("b", bob)}, t2 + tombstone_retention + seconds{1});
+  EXPECT_TRUE(past_limit.alerts.empty()) << "a tombstone goes without a word";
+  ASSERT_EQ(past_limit.next.assignments.size(), 1u);
+  EXPECT_EQ(past_limit.next.assignments[0].current, elevation("b", bob));
+  EXPECT_EQ(past_limit.firing, 1u);
+}
+
+TEST(cycle, retention_is_thirty_days) {
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::hours>(tombstone_retention), std::chrono::hours{720});
+}
+
+TEST(cycle, a_reappearance_at_the_end_of_the_retention_is_still_a_new_occurrence) {
+  const assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1);
+  const auto second = step(first.next, {}, t2);
+  const auto back = step(second.next, {a}, t2 + tombstone_retention);
+  ASSERT_EQ(back.alerts.size(), 1u);
+  EXPECT_EQ(back.alerts[0].id, alert_id(tenant_guid, alert_kind::created, subject_of(a, 2)));
+  EXPECT_EQ(tracked(back.next, a).occurrence, 2);
+}
+
+// The accepted trade-off of a bounded memory: once its tombstone has expired, an identity that
+// comes back is occurrence 1 again and gets the original ids, which a receiver that
+// de-duplicates on ids (and an outbox that still holds the old rows) may drop. Thirty days of
+// absence before the same assignment id with the same createdOn reappears is not a flapping
+// listing, and remembering every removal forever is not worth it.
+TEST(cycle, a_reappearance_after_expiry_is_occurrence_one_again_with_the_original_ids) {
+  const assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1);
+  const auto second = step(first.next, {}, t2);
+  const timestamp later = t2 + tombstone_retention + seconds{1};
+
+  // Whether or not a cycle ran after the expiry and dropped the tombstone.
+  const auto dropped = step(second.next, {}, later);
+  ASSERT_TRUE(dropped.next.assignments.empty());
+  for (const tenant_state& before : {second.next, dropped.next}) {
+    const auto back = step(before, {a}, later + seconds{60});
+    ASSERT_EQ(back.alerts.size(), 1u);
+    EXPECT_EQ(back.alerts[0].kind, alert_kind::created);
+    EXPECT_EQ(back.alerts[0].id, first.alerts[0].id);
+    EXPECT_EQ(back.alerts[0].correlation_key, first.alerts[0].correlation_key);
+    EXPECT_EQ(back.alerts[0].first_seen, later + seconds{60});
+    ASSERT_EQ(back.next.assignments.size(), 1u);
+    EXPECT_EQ(back.next.assignments[0].occurrence, 1);
+  }
+}
+
+// Every tracked assignment leaves a tombstone, not only firing ones, so that how the listing
+// flaps does not depend on the rules of the day.
+TEST(cycle, a_non_firing_assignment_leaves_a_tombstone_and_its_reappearance_alerts_per_rules) {
+  const std::vector<rule> allow_alice{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{alice, "migration window"}})};
+  const assignment a = elevation("a");
+  const assignment reader = make_assignment("r", "/subscriptions/s1", reader_role, alice);
+  const auto first = step(tenant_state{}, {a, reader}, t1, allow_alice);
+  EXPECT_TRUE(first.alerts.empty());
+  const auto second = step(first.next, {}, t2, allow_alice);
+  EXPECT_TRUE(second.alerts.empty()) << "nothing was announced, so nothing is resolved";
+  EXPECT_EQ(tracked(second.next, a).removed_at, t2);
+  EXPECT_EQ(tracked(second.next, reader).removed_at, t2);
+
+  // Still allowed: a new occurrence, and still quiet.
+  const auto third = step(second.next, {a, reader}, t3, allow_alice);
+  EXPECT_TRUE(third.alerts.empty());
+  EXPECT_EQ(tracked(third.next, a).occurrence, 2);
+  EXPECT_TRUE(tracked(third.next, a).allowed);
+  EXPECT_EQ(tracked(third.next, reader).occurrence, 2);
+  EXPECT_EQ(third.allowed, 1u);
+
+  // Gone again, and back when the rules watch both and allow no one: both alert, under their
+  // third occurrence.
+  const auto fourth = step(third.next, {}, t4, allow_alice);
+  std::vector<rule> watch_both = default_rules();
+  watch_both.push_back(make_rule("subscriptions", {"/subscriptions/*"}, {"*"}, severity::low));
+  const auto fifth = step(fourth.next, {a, reader}, t5, watch_both);
+  ASSERT_EQ(fifth.alerts.size(), 2u);
+  for (const alert& created : fifth.alerts) {
+    EXPECT_EQ(created.kind, alert_kind::created);
+    EXPECT_EQ(created.first_seen, t5);
+    EXPECT_EQ(created.id, alert_id(tenant_guid, alert_kind::created, subject_of(*created.subject, 3)));
+  }
+  EXPECT_EQ(fifth.firing, 2u);
+}
+
+// A baselined assignment was accepted as it stood at the first cycle. One that goes away and
+// comes back is a new occurrence, which the baseline never saw: it alerts.
+TEST(cycle, a_baselined_assignment_that_comes_back_alerts) {
+  const assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1, default_rules(), baseline_mode::silent);
+  EXPECT_TRUE(first.alerts.empty());
+  const auto second = step(first.next, {}, t2, default_rules(), baseline_mode::silent);
+  EXPECT_TRUE(second.alerts.empty());
+  EXPECT_TRUE(tracked(second.next, a).baselined) << "the tombstone keeps its record";
+
+  const auto third = step(second.next, {a}, t3, default_rules(), baseline_mode::silent);
+  ASSERT_EQ(third.alerts.size(), 1u);
+  EXPECT_EQ(third.alerts[0].kind, alert_kind::created);
+  EXPECT_EQ(third.alerts[0].id, alert_id(tenant_guid, alert_kind::created, subject_of(a, 2)));
+  EXPECT_EQ(third.alerts[0].first_seen, t3);
+  const tracked_assignment& t = tracked(third.next, a);
+  EXPECT_FALSE(t.baselined);
+  EXPECT_TRUE(t.firing);
+  EXPECT_EQ(t.occurrence, 2);
+  EXPECT_EQ(third.firing, 1u);
+}
+
+TEST(cycle, duplicates_of_a_reappearing_assignment_are_one_occurrence) {
+  const assignment plain = elevation("a");
+  assignment enriched = plain;
+  enriched.principal.display_name = "Alice";
+  const auto first = step(tenant_state{}, {plain}, t1);
+  const auto second = step(first.next, {}, t2);
+  const auto third = step(second.next, {plain, enriched, plain}, t3);
+  ASSERT_EQ(third.alerts.size(), 1u);
+  ASSERT_EQ(third.next.assignments.size(), 1u);
+  EXPECT_EQ(third.next.assignments[0].occurrence, 2);
+  EXPECT_EQ(third.next.assignments[0].current, enriched);
+  EXPECT_EQ(third.firing, 1u);
+}
+
+// The occurrence comes from stored state, so it survives a restart; the ids follow it.
+TEST(cycle, the_occurrence_comes_from_the_stored_tombstone) {
+  const assignment a = elevation("a");
+  tracked_assignment tomb;
+  tomb.current = a;
+  tomb.key = identity_key(a);
+  tomb.first_seen = t1;
+  tomb.occurrence = 6;
+  tomb.removed_at = t2;
+  tenant_state stored;
+  stored.initialized = true;
+  stored.assignments = {tomb};
+
+  const auto out = step(stored, {a}, t3);
+  ASSERT_EQ(out.alerts.size(), 1u);
+  EXPECT_EQ(out.alerts[0].id, alert_id(tenant_guid, alert_kind::created, identity_key(a) + "#7"));
+  EXPECT_EQ(tracked(out.next, a).occurrence, 7);
+}
+
+TEST(cycle, a_malformed_stored_occurrence_still_gets_new_ids) {
+  const assignment a = elevation("a");
+  for (const int stored : {0, -4, std::numeric_limits<int>::max()}) {
+    tracked_assignment tomb;
+    tomb.current = a;
+    tomb.key = identity_key(a);
+    tomb.first_seen = t1;
+    tomb.occurrence = stored;
+    tomb.removed_at = t2;
+    tenant_state state;
+    state.initialized = true;
+    state.assignments = {tomb};
+    const auto out = step(state, {a}, t3);
+    ASSERT_EQ(out.alerts.size(), 1u) << stored;
+    EXPECT_NE(out.alerts[0].id, alert_id(tenant_guid, alert_kind::created, identity_key(a))) << stored;
+    EXPECT_GE(tracked(out.next, a).occurrence, 2) << stored;
+  }
+}
+
+// A removal while the rules have changed resolves the occurrence that fired, under its ids.
+TEST(cycle, the_removal_of_a_later_occurrence_names_the_rule_it_fired_under) {
   const assignment a = elevation("a");
   const auto first = step(tenant_state{}, {a}, t1);
   const auto second = step(first.next, {}, t2);
   const auto third = step(second.next, {a}, t3);
-  ASSERT_EQ(third.alerts.size(), 1u);
-  EXPECT_EQ(third.alerts[0].kind, alert_kind::created);
-  // Same identity, same id: a receiver that already closed it sees the same name again.
-  EXPECT_EQ(third.alerts[0].id, first.alerts[0].id);
-  EXPECT_EQ(third.alerts[0].first_seen, t3);
+  const auto fourth = step(third.next, {}, t4, {});
+  ASSERT_EQ(fourth.alerts.size(), 1u);
+  EXPECT_EQ(fourth.alerts[0].rule, "anything-at-root");
+  EXPECT_EQ(fourth.alerts[0].correlation_key, third.alerts[0].correlation_key);
 }
 
 // --- baseline ---
@@ -216,7 +582,8 @@ TEST(cycle, silent_baseline_remembers_without_alerting) {
 
   const auto gone = step(second.next, {}, t3, default_rules(), baseline_mode::silent);
   EXPECT_TRUE(gone.alerts.empty()) << "never announced, so never resolved";
-  EXPECT_TRUE(gone.next.assignments.empty());
+  ASSERT_EQ(gone.next.assignments.size(), 1u);
+  EXPECT_EQ(gone.next.assignments[0].removed_at, t3) << "a tombstone all the same";
 }
 
 TEST(cycle, silent_baseline_applies_to_the_first_cycle_only) {
@@ -271,7 +638,8 @@ TEST(cycle, unwatched_assignment_is_tracked_silently) {
 
   const auto gone = step(first.next, {}, t2);
   EXPECT_TRUE(gone.alerts.empty());
-  EXPECT_TRUE(gone.next.assignments.empty());
+  ASSERT_EQ(gone.next.assignments.size(), 1u);
+  EXPECT_EQ(gone.next.assignments[0].removed_at, t2) << "a tombstone all the same";
 }
 
 TEST(cycle, allowed_principal_raises_nothing) {
@@ -420,6 +788,13 @@ TEST(cycle, a_new_creation_time_is_a_new_assignment) {
   EXPECT_NE(second.alerts[1].correlation_key, first.alerts[0].correlation_key);
   EXPECT_NE(second.alerts[1].id, first.alerts[0].id);
   EXPECT_EQ(second.alerts[1].first_seen, t2);
+  ASSERT_EQ(second.next.assignments.size(), 2u) << "the old one as a tombstone, the new one live";
+  EXPECT_EQ(second.next.assignments[0].current, before);
+  EXPECT_EQ(second.next.assignments[0].removed_at, t2);
+  EXPECT_EQ(second.next.assignments[0].occurrence, 1) << "another identity, not a re-appearance";
+  EXPECT_EQ(second.next.assignments[1].current, recreated);
+  EXPECT_FALSE(second.next.assignments[1].removed_at);
+  EXPECT_EQ(second.next.assignments[1].occurrence, 1);
 }
 
 // --- order, counts, purity ---
@@ -458,7 +833,7 @@ TEST(cycle, next_state_is_sorted_by_key_whatever_the_input_order) {
   std::reverse(unsorted.assignments.begin(), unsorted.assignments.end());
   const auto second = step(unsorted, shuffled, t2);
   EXPECT_TRUE(second.alerts.empty());
-  EXPECT_EQ(second.next, first.next);
+  EXPECT_EQ(second.next.assignments, first.next.assignments);
 }
 
 TEST(cycle, counts_firing_and_allowed) {
@@ -489,7 +864,8 @@ TEST(cycle, same_input_same_output) {
 }
 
 // A restart or a second replica sees the same snapshot from a different starting point in
-// time; the alert ids depend only on tenant, kind and the assignment.
+// time; the alert ids depend only on tenant, kind, the assignment and its occurrence (which
+// other assignments and the time do not change).
 TEST(cycle, ids_do_not_depend_on_time_or_history) {
   const auto here = step(tenant_state{}, {elevation("a")}, t1);
   const auto there = step(tenant_state{}, {elevation("x"), elevation("a")}, t3);

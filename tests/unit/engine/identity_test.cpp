@@ -98,12 +98,34 @@ TEST(canonical_role_id, bare_guid_from_any_form) {
   EXPECT_EQ(canonical_role_id(""), "");
 }
 
+TEST(occurrence_key, the_first_occurrence_is_the_identity_key_itself) {
+  EXPECT_EQ(occurrence_key(pinned_key, 1), pinned_key);
+  // Stored state from a bug or a hand edit: anything below 1 reads as the first occurrence.
+  EXPECT_EQ(occurrence_key(pinned_key, 0), pinned_key);
+  EXPECT_EQ(occurrence_key(pinned_key, -3), pinned_key);
+}
+
+TEST(occurrence_key, later_occurrences_carry_their_number) {
+  EXPECT_EQ(occurrence_key(pinned_key, 2), std::string(pinned_key) + "#2");
+  EXPECT_EQ(occurrence_key(pinned_key, 17), std::string(pinned_key) + "#17");
+  EXPECT_EQ(occurrence_key("", 2), "#2");
+}
+
+TEST(watch_subject_key, names_the_last_complete_cycle) {
+  EXPECT_EQ(watch_subject_key(std::nullopt), "watch|never");
+  EXPECT_EQ(watch_subject_key(at("2025-03-01T12:00:00Z")), "watch|2025-03-01T12:00:00Z");
+  EXPECT_EQ(watch_subject_key(at("2025-03-01T12:00:00.5Z")), "watch|2025-03-01T12:00:00.5Z");
+}
+
 // Receivers de-duplicate on these values across versions: if this test fails, the id scheme
 // changed and every alert already sent gets a new name. Do not update the literals; add a v2.
 TEST(ids, pinned_values) {
   EXPECT_EQ(correlation_key(tenant_guid, pinned_key), "7146d54ea7f079069a025e452528db34");
   EXPECT_EQ(alert_id(tenant_guid, alert_kind::created, pinned_key), "8815c18bf970c7d5bf7f6eaeb5797938");
   EXPECT_EQ(alert_id(tenant_guid, alert_kind::removed, pinned_key), "3d74d8ceeff95d8f3813b316c4487f21");
+  EXPECT_EQ(alert_id(tenant_guid, alert_kind::degraded, "watch|2025-03-01T12:00:00Z"),
+            "f3034cd7d1e4c51503e0a15763548dd0");
+  EXPECT_EQ(correlation_key(tenant_guid, "watch|2025-03-01T12:00:00Z"), "f644c69042e26a4aab1e771df0412c36");
 }
 
 TEST(ids, thirty_two_lower_case_hex_digits) {
@@ -141,7 +163,8 @@ TEST(ids, fields_cannot_run_into_each_other) {
 // correlation key of the same assignment.
 TEST(ids, domains_are_separate) {
   const std::string corr = correlation_key(tenant_guid, pinned_key);
-  for (const std::string_view kind : {alert_kind::created, alert_kind::removed, alert_kind::lingering}) {
+  for (const std::string_view kind :
+       {alert_kind::created, alert_kind::removed, alert_kind::lingering, alert_kind::degraded, alert_kind::recovered}) {
     EXPECT_NE(alert_id(tenant_guid, kind, pinned_key), corr);
   }
 }

@@ -31,6 +31,32 @@ TEST(remediation, removed_assignment_says_it_is_gone) {
   EXPECT_EQ(text.find("az role assignment delete"), std::string::npos);
 }
 
+TEST(remediation, degraded_names_the_lost_reader_role_and_the_check) {
+  const std::string text = remediation_for_degraded(tenant_ref{tenant_guid, "contoso"});
+  EXPECT_NE(text.find("cannot list the role assignments at \"/\""), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string("tenant contoso (") + tenant_guid + ")"), std::string::npos) << text;
+  EXPECT_NE(text.find("Reader (Microsoft.Authorization/roleAssignments/read)"), std::string::npos) << text;
+  EXPECT_NE(text.find("access at the root"), std::string::npos) << text;
+  EXPECT_NE(text.find("credential"), std::string::npos) << text;
+  EXPECT_NE(text.find("unreachable"), std::string::npos) << text;
+  EXPECT_NE(text.find("az role assignment list --scope / --assignee <rootwatch's client id>"), std::string::npos)
+      << text;
+}
+
+TEST(remediation, a_tenant_without_a_name_is_named_by_its_id) {
+  const std::string text = remediation_for_degraded(tenant_ref{tenant_guid, ""});
+  EXPECT_NE(text.find(std::string("tenant ") + tenant_guid + ","), std::string::npos) << text;
+  EXPECT_EQ(text.find("()"), std::string::npos) << text;
+}
+
+TEST(remediation, recovered_points_at_the_blind_window) {
+  const std::string text = remediation_for_recovered(tenant_ref{tenant_guid, "contoso"}, at("2025-03-01T12:00:00Z"));
+  EXPECT_NE(text.find("again"), std::string::npos) << text;
+  EXPECT_NE(text.find("since 2025-03-01T12:00:00Z"), std::string::npos) << text;
+  EXPECT_NE(text.find("directory Activity Log"), std::string::npos) << text;
+  EXPECT_EQ(text.find("az role assignment"), std::string::npos) << "nothing to run, something to review";
+}
+
 TEST(is_root_elevation, uaa_at_the_root_in_any_spelling) {
   EXPECT_TRUE(is_root_elevation(elevation("a")));
   assignment shouted = elevation("a");

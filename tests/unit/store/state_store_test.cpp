@@ -1,5 +1,6 @@
 #include "store/state_store.hpp"
 #include "engine/alert_json.hpp"
+#include "store/schema.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -74,6 +75,13 @@ TEST_F(state_store_test, a_committed_cycle_survives_reopening_with_every_field) 
   next.assignments[1].baselined = true;
   next.assignments[1].current.condition = "@Resource[x] == 'y'";
   next.assignments[1].current.principal.display_name = "Alice";
+  next.assignments[1].occurrence = 3;
+  next.assignments[1].removed_at = t0 + seconds{90};
+  next.health.consecutive_failures = 4;
+  next.health.failing_since = t0 + seconds{10};
+  next.health.last_success = t0;
+  next.health.degraded = true;
+  next.health.last_error = "arm role assignments answered 403 AuthorizationFailed";
   {
     auto s = open();
     ASSERT_TRUE(s->commit_cycle("t1", next, {alert_for("x1")}, {"soc", "pager"}, t0));
@@ -180,6 +188,43 @@ TEST_F(state_store_test, the_database_is_in_wal_mode_with_our_application_id) {
   EXPECT_EQ(sqlite3_column_int64(st, 0), 0x52574348);
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+TEST_F(state_store_test, a_version_1_database_is_migrated_with_its_data) {
+  fs::create_directories(dir_);
+  {
+    auto db = database::open((dir_ / "rootwatch.db").string());
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(prepare_schema(*db, 1));
+    ASSERT_TRUE(db->exec("INSERT INTO tenant_state (tenant_id, initialized, updated_at) VALUES ('t1', 1, 0)"));
+    ASSERT_TRUE(db->exec(
+        "INSERT INTO assignment_state VALUES ('t1', 'k', '/providers/Microsoft.Authorization/roleAssignments/k', '/', "
+        "'18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', 'User Access Administrator', "
+        "'11111111-1111-1111-1111-111111111111', 'User', NULL, NULL, NULL, NULL, '2026-01-01T00:00:00Z', "
+        "'anything-at-root', 'critical', 1, 0, 0)"));
+  }
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto state = s->load_tenant("t1");
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_TRUE(state->initialized);
+  ASSERT_EQ(state->assignments.size(), 1u);
+  EXPECT_TRUE(state->assignments[0].firing);
+  EXPECT_EQ(state->assignments[0].occurrence, 1);
+  EXPECT_FALSE(state->assignments[0].removed_at);
+  EXPECT_EQ(state->health, engine::watch_health{});
+}
+
+TEST_F(state_store_test, pending_rows_are_counted_per_sink_including_unconfigured_ones) {
+  auto s = open();
+  ASSERT_TRUE(s->enqueue({alert_for("x1"), alert_for("x2")}, {"soc", "old-sink"}, t0));
+  auto due = *s->due("soc", t0, 10);
+  ASSERT_TRUE(s->mark_delivered(due[0].seq, t0));
+  auto pending = s->pending_by_sink();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0], (std::pair<std::string, std::int64_t>{"old-sink", 2}));
+  EXPECT_EQ((*pending)[1], (std::pair<std::string, std::int64_t>{"soc", 1}));
 }
 
 }  // namespace
