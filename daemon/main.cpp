@@ -3,18 +3,19 @@
 #include "app/check.hpp"
 #include "app/daemon.hpp"
 #include "app/generation.hpp"
+#include "common/strings.hpp"
 #include "common/version.hpp"
 #include "config/load.hpp"
 #include "ops/logging.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -106,6 +107,16 @@ int validate(const config::settings& cfg) {
   return 0;
 }
 
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
 asio::awaitable<void> handle_signals(asio::signal_set& signals, app::daemon& d) {
   while (true) {
     auto [ec, number] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -133,13 +144,26 @@ int run_daemon(config::settings cfg) {
   auto d = app::daemon::create(io.get_executor(), app::options{std::move(cfg), environment},
                                [path]() { return config::load_file(path); });
   if (!d) {
-    spdlog::error("cannot start: {}", d.error().message);
+    // One line per problem, so that each keeps its journal priority.
+    for (const auto& line : split(d.error().message, '\n')) {
+      spdlog::error("cannot start: {}", line);
+    }
     return d.error().kind == error_kind::config ? exit_usage : 1;
   }
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  asio::co_spawn(io, handle_signals(signals, **d), asio::detached);
+  asio::co_spawn(io, handle_signals(signals, **d), [&io](std::exception_ptr e) {
+    if (e) {
+      spdlog::critical("signal handling failed: {}", describe(e));
+      io.stop();
+    }
+  });
   int code = 1;
   asio::co_spawn(io, (*d)->run(), [&](std::exception_ptr e, int result) {
+    if (e) {
+      spdlog::critical("rootwatch stopped on an unexpected error: {}", describe(e));
+      // The other coroutines would keep the loop alive and SIGTERM would go unheard.
+      io.stop();
+    }
     code = e ? 1 : result;
     signals.cancel();
   });
@@ -153,11 +177,7 @@ int run_once(Task task) {
   int code = app::exit_error;
   asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, int result) {
     if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        spdlog::critical("unexpected error: {}", x.what());
-      }
+      spdlog::critical("unexpected error: {}", describe(e));
       return;
     }
     code = result;

@@ -12,9 +12,9 @@
 #include "sinks/delivery.hpp"
 #include "store/state_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 
@@ -46,8 +46,8 @@ result<std::unique_ptr<one_shot>> prepare(asio::any_io_executor ex, const option
       return store.error();
     }
     s->store = std::move(*store);
-    s->svc = std::unique_ptr<services>(
-        new services{ex, s->wall, s->random, s->stats, *s->http, *s->store, opts.getenv});
+    s->svc =
+        std::unique_ptr<services>(new services{ex, s->wall, s->random, s->stats, *s->http, *s->store, opts.getenv});
   }
   return s;
 }
@@ -81,9 +81,10 @@ awaitable<int> run_check(options opts) {
       continue;
     }
     firing += report.firing;
-    say(fmt::format("tenant {}: {} role assignment(s) at the root scope, {} firing, {} new alert(s)",
-                    w->tenant().name, report.assignments, report.firing, report.alerts));
+    say(fmt::format("tenant {}: {} role assignment(s) at the root scope, {} firing, {} new alert(s)", w->tenant().name,
+                    report.assignments, report.firing, report.alerts));
   }
+  report_orphaned_outbox_rows(*(*shared)->store, opts.settings, (*shared)->stats);
   bool undelivered = false;
   for (auto& d : (*gen)->dispatchers) {
     const auto report = co_await d->drain_once(true);
@@ -96,7 +97,8 @@ awaitable<int> run_check(options opts) {
     co_return exit_error;
   }
   if (firing > 0) {
-    say(fmt::format("result: {} alert(s) firing (exit 1)", firing));
+    say(fmt::format("result: {} alert(s) firing{} (exit 1)", firing,
+                    undelivered ? ", and alerts are still waiting for delivery" : ""));
     co_return exit_firing;
   }
   if (undelivered) {

@@ -14,11 +14,12 @@
 #include "ops/systemd_notify.hpp"
 #include "store/state_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -78,6 +79,8 @@ struct daemon::impl {
   ops::health_state health;
   ops::systemd_notifier notifier;
   std::unique_ptr<net::http_server> server;
+  std::vector<std::unique_ptr<generation>> abandoned;  // see stop_generation()
+  std::vector<std::unique_ptr<task_group>> abandoned_tasks;
   std::string health_address;  // host:port actually bound, for the start-up line
   task_group infra;
   asio::steady_timer control;  // cancelled to wake run() for a stop or a reload
@@ -118,9 +121,13 @@ struct daemon::impl {
   }
 
   void on_cycle(const std::string& tenant, const cycle_report& r) {
+    if (r.cancelled) {
+      return;
+    }
     auto& t = health.tenants[tenant];
+    t.checked = true;
     if (r.failure) {
-      ++t.consecutive_failures;
+      t.consecutive_failures = std::max(r.consecutive_failures, t.consecutive_failures + 1);
       t.ok = false;
       t.last_error = r.failure->message;
     } else {
@@ -145,7 +152,17 @@ struct daemon::impl {
       spdlog::warn("{} task(s) still busy after the {} grace period; cancelling them", gen_tasks->running(),
                    format_duration(opts.settings.daemon.shutdown_grace));
       gen_tasks->cancel();
-      co_await gen_tasks->join(after_cancel_grace);
+      const bool cancelled = co_await gen_tasks->join(after_cancel_grace);
+      if (!cancelled) {
+        // Destroying a generation whose coroutines still run would free what they use. Keep
+        // it alive instead and say so: this is a bug to report, not a state to continue in.
+        spdlog::critical("{} task(s) did not stop after cancellation; keeping them and stopping rootwatch",
+                         gen_tasks->running());
+        abandoned.push_back(std::move(gen));
+        abandoned_tasks.push_back(std::move(gen_tasks));
+        exit_code = 1;
+        stopping = true;
+      }
     }
   }
 
@@ -164,9 +181,13 @@ struct daemon::impl {
     auto& next = *loaded.value;
     const auto& now = opts.settings;
     if (next.daemon.state_dir != now.daemon.state_dir || next.daemon.listen != now.daemon.listen ||
-        next.tls.ca_file != now.tls.ca_file) {
-      spdlog::warn("state_dir, listen and tls.ca_file take effect only after a restart; keeping the old values");
-      next.daemon = now.daemon;
+        next.daemon.format != now.daemon.format || next.tls.ca_file != now.tls.ca_file) {
+      spdlog::warn(
+          "state_dir, listen, log_format and tls.ca_file take effect only after a restart; keeping the "
+          "old values");
+      next.daemon.state_dir = now.daemon.state_dir;
+      next.daemon.listen = now.daemon.listen;
+      next.daemon.format = now.daemon.format;
       next.tls = now.tls;
     }
     auto fresh = build_generation(*svc, next);
@@ -177,9 +198,14 @@ struct daemon::impl {
       co_return;
     }
     co_await stop_generation();
+    if (stopping) {
+      co_return;
+    }
     opts.settings = std::move(next);
+    spdlog::set_level(spdlog::level::from_str(opts.settings.daemon.log_level));
     gen = std::move(*fresh);
     start_generation();
+    report_orphaned_outbox_rows(*store, opts.settings, stats);
     stats.set("rootwatch_config_last_reload_successful", {}, 1);
     spdlog::info("configuration reloaded: {} tenant(s), {} rule(s), {} sink(s)", opts.settings.tenants.size(),
                  opts.settings.rules.size(), opts.settings.sinks.size());
@@ -215,8 +241,8 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
   p->store = std::move(*store);
   describe_metrics(p->stats);
   p->stats.set("rootwatch_build_info", {{"version", version}}, 1);
-  p->svc = std::unique_ptr<services>(
-      new services{ex, p->wall, p->random, p->stats, *p->http, *p->store, p->opts.getenv});
+  p->svc =
+      std::unique_ptr<services>(new services{ex, p->wall, p->random, p->stats, *p->http, *p->store, p->opts.getenv});
   auto gen = build_generation(*p->svc, cfg);
   if (!gen) {
     return gen.error();
@@ -232,6 +258,7 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
     so.port = where->port;
     so.body_limit = 16 * 1024;
     so.idle_timeout = milliseconds{10'000};
+    so.on_error = [](std::string_view what) { spdlog::warn("health listener: {}", what); };
     auto server = net::http_server::listen(ex, so, ops::health_handler(p->health, p->stats));
     if (!server) {
       return with_context(server.error(), "daemon.listen");
@@ -275,18 +302,20 @@ awaitable<int> daemon::run() {
   }
   spdlog::info("rootwatch {} running: {} tenant(s), {} rule(s), {} sink(s), state in {}{}", version,
                p.opts.settings.tenants.size(), p.opts.settings.rules.size(), p.opts.settings.sinks.size(),
-               p.store->path(),
-               p.health_address.empty() ? std::string{} : ", health on " + p.health_address);
+               p.store->path(), p.health_address.empty() ? std::string{} : ", health on " + p.health_address);
   if (p.opts.settings.sinks.empty()) {
     spdlog::warn("no [[sink]] is configured: alerts are logged and kept in the state, but sent nowhere");
   }
+  report_orphaned_outbox_rows(*p.store, p.opts.settings, p.stats);
   while (!p.stopping) {
-    p.control.expires_at(asio::steady_timer::time_point::max());
-    co_await p.control.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (p.reload_requested && !p.stopping) {
+    // A SIGHUP that arrives during a reload only sets the flag: look before waiting again.
+    if (p.reload_requested) {
       p.reload_requested = false;
       co_await p.reload();
+      continue;
     }
+    p.control.expires_at(asio::steady_timer::time_point::max());
+    co_await p.control.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   spdlog::info("stopping: finishing the current cycle and deliveries (up to {})",
                format_duration(p.opts.settings.daemon.shutdown_grace));

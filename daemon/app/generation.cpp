@@ -1,7 +1,10 @@
 #include "app/generation.hpp"
 
 #include "app/secrets.hpp"
+#include "common/metrics.hpp"
+#include "net/tls.hpp"
 #include "sinks/render.hpp"
+#include "store/state_store.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -23,8 +26,8 @@ std::vector<std::string> tenant_problems(const config::settings& cfg, const conf
                                                        "use client_secret",
                                                        config::to_string(t.credential.kind)));
   } else if (auto secret = read_client_secret(t, getenv); !secret) {
-    const auto field = t.credential.client_secret_file.empty() ? "credential.client_secret_env"
-                                                               : "credential.client_secret_file";
+    const auto field =
+        t.credential.client_secret_file.empty() ? "credential.client_secret_env" : "credential.client_secret_file";
     out.push_back(key(field) + secret.error().message);
   }
   if (std::find(t.sources.begin(), t.sources.end(), config::source_kind::arm) == t.sources.end()) {
@@ -50,8 +53,30 @@ void generation::stop() {
   }
 }
 
+void report_orphaned_outbox_rows(store::state_store& store, const config::settings& cfg, metrics& stats) {
+  auto pending = store.pending_by_sink();
+  if (!pending) {
+    spdlog::error("cannot read the outbox: {}", pending.error().message);
+    return;
+  }
+  for (const auto& [sink, count] : *pending) {
+    const bool configured = std::any_of(cfg.sinks.begin(), cfg.sinks.end(),
+                                        [&sink = sink](const config::sink_settings& s) { return s.name == sink; });
+    stats.set("rootwatch_outbox_orphaned", {{"sink", sink}}, configured ? 0.0 : static_cast<double>(count));
+    if (!configured) {
+      spdlog::error(
+          "{} alert(s) wait in the outbox for sink '{}', which is no longer configured: add a [[sink]] "
+          "named '{}' back to deliver them",
+          count, sink, sink);
+    }
+  }
+}
+
 std::vector<std::string> runtime_problems(const config::settings& cfg, const env_lookup& getenv) {
   std::vector<std::string> out;
+  if (auto tls = net::client_tls::make(cfg.tls.ca_file); !tls) {
+    out.push_back(fmt::format("{}: tls.ca_file: {}", cfg.path, tls.error().message));
+  }
   for (std::size_t i = 0; i < cfg.tenants.size(); ++i) {
     auto p = tenant_problems(cfg, cfg.tenants[i], i, getenv);
     out.insert(out.end(), p.begin(), p.end());
@@ -99,8 +124,8 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
                      config::to_string(source));
       }
     }
-    gen->watchers.push_back(std::make_unique<watcher>(svc, t, cfg.rules, sink_names, cfg.path,
-                                                      [raw]() { raw->wake_dispatchers(); }));
+    gen->watchers.push_back(
+        std::make_unique<watcher>(svc, t, cfg.rules, sink_names, cfg.path, [raw]() { raw->wake_dispatchers(); }));
   }
   return gen;
 }

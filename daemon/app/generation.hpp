@@ -25,6 +25,10 @@ struct generation {
 // secrets; an error names the file, line and key.
 result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg);
 
+// Pending alerts for a sink that is no longer configured would wait unseen for ever: log them
+// as errors and count them in rootwatch_outbox_orphaned.
+void report_orphaned_outbox_rows(store::state_store& store, const config::settings& cfg, metrics& stats);
+
 // The problems build_generation would report, without starting anything: for `validate`.
 std::vector<std::string> runtime_problems(const config::settings& cfg, const env_lookup& getenv);
 

@@ -36,7 +36,8 @@ result<std::string> read_secret_file(const std::string& path, const env_lookup& 
   }
   std::ifstream in(p, std::ios::binary);
   if (!in) {
-    return make_error(error_kind::config, fmt::format("cannot read secret file {}: {}", p.string(), std::strerror(errno)));
+    return make_error(error_kind::config,
+                      fmt::format("cannot read secret file {}: {}", p.string(), std::strerror(errno)));
   }
   std::ostringstream content;
   content << in.rdbuf();

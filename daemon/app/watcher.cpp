@@ -10,10 +10,10 @@
 #include "engine/cycle.hpp"
 #include "store/state_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
 
@@ -35,9 +35,9 @@ std::string describe(const engine::alert& a) {
     return fmt::format("{} {}", a.kind, a.id);
   }
   const auto& s = *a.subject;
-  return fmt::format("{} [{}] scope={} role=\"{}\" principal={} ({}) rule={} id={}", a.kind,
-                     engine::to_string(a.level), s.scope, s.role.name.empty() ? s.role.id : s.role.name,
-                     s.principal.id, s.principal.type.empty() ? "unknown type" : s.principal.type, a.rule, a.id);
+  return fmt::format("{} [{}] scope={} role=\"{}\" principal={} ({}) rule={} id={}", a.kind, engine::to_string(a.level),
+                     s.scope, s.role.name.empty() ? s.role.id : s.role.name, s.principal.id,
+                     s.principal.type.empty() ? "unknown type" : s.principal.type, a.rule, a.id);
 }
 
 }  // namespace
@@ -80,25 +80,66 @@ void watcher::stop() {
   impl_->timer.cancel();
 }
 
+void watcher::queue(const std::vector<engine::alert>& alerts) {
+  for (const auto& a : alerts) {
+    impl_->svc.stats.add("rootwatch_alerts_total", {{"kind", a.kind}});
+    spdlog::warn("tenant {}: ALERT {}", tenant_.name, describe(a));
+  }
+  if (!alerts.empty() && impl_->alerts_queued) {
+    impl_->alerts_queued();
+  }
+}
+
+cycle_report watcher::failed(error e) {
+  auto& svc = impl_->svc;
+  cycle_report report;
+  report.cancelled = e.kind == error_kind::cancelled;
+  if (report.cancelled) {
+    // Shutdown or reload cut the cycle short: nothing was learnt, nothing is counted.
+    spdlog::info("tenant {}: cycle interrupted ({})", tenant_.name, e.message);
+    report.failure = std::move(e);
+    return report;
+  }
+  svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "failed"}});
+  spdlog::error("tenant {}: cycle failed, previous state kept (a failed listing never counts as a removal): {}",
+                tenant_.name, e.message);
+  // The streak of failures is part of the state, so that watch.degraded goes out once per
+  // outage, across restarts.
+  auto previous = svc.store.load_tenant(tenant_.tenant_id);
+  if (previous) {
+    engine::failure_input in{
+        {tenant_.tenant_id, tenant_.name}, &*previous, e.message, tenant_.degraded_after, svc.wall.now()};
+    auto out = engine::record_failure(in);
+    if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); r) {
+      queue(out.alerts);
+      report.consecutive_failures = out.next.health.consecutive_failures;
+    } else {
+      spdlog::error("tenant {}: cannot record the failed cycle: {}", tenant_.name, r.error().message);
+    }
+  } else {
+    spdlog::error("tenant {}: cannot record the failed cycle: {}", tenant_.name, previous.error().message);
+  }
+  report.failure = std::move(e);
+  return report;
+}
+
 awaitable<cycle_report> watcher::cycle() {
   auto& svc = impl_->svc;
   const metric_labels tenant_label{{"tenant", tenant_.name}};
   const auto started = std::chrono::steady_clock::now();
-  cycle_report report;
-  const auto fail = [&](error e) {
-    svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "failed"}});
-    spdlog::error("tenant {}: cycle failed, previous state kept (a failed listing never counts as a removal): {}",
-                  tenant_.name, e.message);
-    report.failure = std::move(e);
-    return report;
-  };
   auto snap = co_await impl_->arm.snapshot();
   if (!snap) {
-    co_return fail(snap.error());
+    co_return failed(snap.error());
   }
+  cycle_report report;
+  const auto store_failed = [&](const error& e) {
+    spdlog::error("tenant {}: cycle failed in the store, previous state kept: {}", tenant_.name, e.message);
+    report.failure = e;
+    return report;
+  };
   auto previous = svc.store.load_tenant(tenant_.tenant_id);
   if (!previous) {
-    co_return fail(previous.error());
+    co_return store_failed(previous.error());
   }
   engine::cycle_input in;
   in.tenant = {tenant_.tenant_id, tenant_.name};
@@ -108,20 +149,17 @@ awaitable<cycle_report> watcher::cycle() {
   in.baseline = tenant_.baseline;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
-  // Most cycles change nothing: skip the write (and its fsync) when there is nothing to keep.
-  const bool unchanged = out.alerts.empty() && out.next == *previous;
+  // Most cycles change nothing but the time of the last success: skip the write (and its
+  // fsync) then; the time is in the metrics and the health endpoint.
+  auto same_apart_from_time = out.next;
+  same_apart_from_time.health.last_success = previous->health.last_success;
+  const bool unchanged = out.alerts.empty() && same_apart_from_time == *previous;
   if (!unchanged) {
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
-      co_return fail(r.error());
+      co_return store_failed(r.error());
     }
   }
-  for (const auto& a : out.alerts) {
-    svc.stats.add("rootwatch_alerts_total", {{"kind", a.kind}});
-    spdlog::warn("tenant {}: ALERT {}", tenant_.name, describe(a));
-  }
-  if (!out.alerts.empty() && impl_->alerts_queued) {
-    impl_->alerts_queued();
-  }
+  queue(out.alerts);
   report.assignments = snap->assignments.size();
   report.alerts = out.alerts.size();
   report.firing = out.firing;
@@ -130,8 +168,7 @@ awaitable<cycle_report> watcher::cycle() {
   svc.stats.set("rootwatch_cycle_duration_seconds", tenant_label, seconds_taken);
   svc.stats.set("rootwatch_assignments_watched", tenant_label, static_cast<double>(report.assignments));
   svc.stats.set("rootwatch_alerts_firing", tenant_label, static_cast<double>(report.firing));
-  svc.stats.set("rootwatch_last_success_timestamp_seconds", tenant_label,
-                static_cast<double>(to_unix_seconds(in.now)));
+  svc.stats.set("rootwatch_last_success_timestamp_seconds", tenant_label, static_cast<double>(to_unix_seconds(in.now)));
   spdlog::debug("tenant {}: cycle ok in {:.3f}s: {} assignments at root, {} firing, {} new alerts", tenant_.name,
                 seconds_taken, report.assignments, report.firing, report.alerts);
   co_return report;
@@ -148,8 +185,8 @@ awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) 
       break;
     }
     const auto interval = tenant_.poll_interval;
-    const auto jitter = milliseconds{static_cast<std::int64_t>(static_cast<double>(interval.count()) * 0.1 *
-                                                               impl_->svc.random.uniform01())};
+    const auto jitter = milliseconds{
+        static_cast<std::int64_t>(static_cast<double>(interval.count()) * 0.1 * impl_->svc.random.uniform01())};
     impl_->timer.expires_at(started + interval + jitter);
     co_await impl_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }

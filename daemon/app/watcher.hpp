@@ -6,6 +6,7 @@
 #include "app/services.hpp"
 #include "common/error.hpp"
 #include "config/settings.hpp"
+#include "engine/model.hpp"
 #include "engine/rules.hpp"
 
 #include <functional>
@@ -18,6 +19,8 @@ namespace rootwatch::app {
 
 struct cycle_report {
   std::optional<error> failure;  // set when the cycle failed; state was kept as it was
+  bool cancelled = false;        // cut short by shutdown or reload: not a failure of the watch
+  int consecutive_failures = 0;  // of the tenant, including this cycle
   std::size_t assignments = 0;   // in the snapshot
   std::size_t alerts = 0;        // queued by this cycle
   std::size_t firing = 0;        // watched assignments with an open alert
@@ -38,6 +41,9 @@ class watcher {
   void stop();
 
  private:
+  cycle_report failed(error e);
+  void queue(const std::vector<engine::alert>& alerts);
+
   struct impl;
   std::unique_ptr<impl> impl_;
   config::tenant_settings tenant_;

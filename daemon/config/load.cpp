@@ -27,7 +27,7 @@ daemon_settings read_daemon(table_reader& top) {
   }
   d.log_level = r->one_of("log_level", log_level_names).value_or(d.log_level);
   d.format = r->choice("log_format", log_format_names).value_or(d.format);
-  d.shutdown_grace = r->duration("shutdown_grace", milliseconds{0}).value_or(d.shutdown_grace);
+  d.shutdown_grace = r->duration("shutdown_grace", milliseconds{0}, milliseconds{600'000}).value_or(d.shutdown_grace);
   r->reject_unknown_keys();
   return d;
 }

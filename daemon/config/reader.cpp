@@ -142,7 +142,7 @@ std::optional<std::string> table_reader::guid(std::string_view name, need n) {
   return to_lower(*value);
 }
 
-std::optional<milliseconds> table_reader::duration(std::string_view name, milliseconds minimum) {
+std::optional<milliseconds> table_reader::duration(std::string_view name, milliseconds minimum, milliseconds maximum) {
   const toml::node* node = take(name);
   if (node == nullptr) {
     return std::nullopt;
@@ -165,7 +165,29 @@ std::optional<milliseconds> table_reader::duration(std::string_view name, millis
     fail(name, minimum_message(minimum) + ", not \"" + text->get() + "\"");
     return std::nullopt;
   }
+  if (*value > maximum) {
+    fail(name, "must be at most " + format_duration(maximum) + ", not \"" + text->get() + "\"");
+    return std::nullopt;
+  }
   return value;
+}
+
+std::optional<std::int64_t> table_reader::integer(std::string_view name, std::int64_t minimum, std::int64_t maximum) {
+  const toml::node* node = take(name);
+  if (node == nullptr) {
+    return std::nullopt;
+  }
+  const auto* number = node->as_integer();
+  if (number == nullptr) {
+    wrong_type(name, *node, "an integer");
+    return std::nullopt;
+  }
+  if (number->get() < minimum || number->get() > maximum) {
+    fail(name, "must be between " + std::to_string(minimum) + " and " + std::to_string(maximum) + ", not " +
+                   std::to_string(number->get()));
+    return std::nullopt;
+  }
+  return number->get();
 }
 
 std::optional<std::vector<string_element>> table_reader::string_array(std::string_view name, need n) {

@@ -65,8 +65,11 @@ class table_reader {
   using value_check = std::optional<std::string> (*)(std::string_view);
   std::optional<std::string> checked_string(std::string_view name, value_check check, need n = need::optional);
   std::optional<std::string> guid(std::string_view name, need n = need::optional);
-  // `minimum` of 1ms reads as "more than 0s"; 0 means any duration.
-  std::optional<milliseconds> duration(std::string_view name, milliseconds minimum);
+  // `minimum` of 1ms reads as "more than 0s"; 0 means any duration. The maximum keeps time
+  // arithmetic (now + duration) far from overflow and catches a unit typo ("200000d").
+  std::optional<milliseconds> duration(std::string_view name, milliseconds minimum,
+                                       milliseconds maximum = milliseconds{366LL * 24 * 3600 * 1000});
+  std::optional<std::int64_t> integer(std::string_view name, std::int64_t minimum, std::int64_t maximum);
   std::optional<std::vector<string_element>> string_array(std::string_view name, need n = need::optional);
   std::optional<std::string> one_of(std::string_view name, std::span<const std::string_view> allowed,
                                     need n = need::optional);

@@ -85,9 +85,9 @@ sink_settings read_sink(table_reader& r) {
   const auto key = read_signing(r);
   s.signing_secret_file = key.file;
   s.signing_secret_env = key.env;
-  s.timeout = r.duration("timeout", 1ms).value_or(s.timeout);
-  s.retry_initial_backoff = r.duration("retry_initial_backoff", 1ms).value_or(s.retry_initial_backoff);
-  s.retry_max_backoff = r.duration("retry_max_backoff", 1ms).value_or(s.retry_max_backoff);
+  s.timeout = r.duration("timeout", 1ms, 10min).value_or(s.timeout);
+  s.retry_initial_backoff = r.duration("retry_initial_backoff", 1ms, 24h).value_or(s.retry_initial_backoff);
+  s.retry_max_backoff = r.duration("retry_max_backoff", 1ms, 24h).value_or(s.retry_max_backoff);
   s.give_up_after = r.duration("give_up_after", 1ms).value_or(s.give_up_after);
   check_backoff_order(r, s);
   s.lines = key_lines(r.table());

@@ -125,11 +125,12 @@ tenant_settings read_tenant(table_reader& r) {
   t.name = r.checked_string("name", name_problem, need::required).value_or("");
   t.tenant_id = r.guid("tenant_id", need::required).value_or("");
   t.cloud = r.one_of("cloud", cloud_names).value_or(t.cloud);
-  t.poll_interval = r.duration("poll_interval", 1s).value_or(t.poll_interval);
+  t.poll_interval = r.duration("poll_interval", 1s, 24h).value_or(t.poll_interval);
   t.sources = read_sources(r);
   t.baseline = r.choice("baseline", baseline_names).value_or(t.baseline);
   t.remind_every = r.duration("remind_every", 0ms).value_or(t.remind_every);
-  t.request_timeout = r.duration("request_timeout", 1s).value_or(t.request_timeout);
+  t.request_timeout = r.duration("request_timeout", 1s, 10min).value_or(t.request_timeout);
+  t.degraded_after = static_cast<int>(r.integer("degraded_after", 1, 1000).value_or(t.degraded_after));
   t.credential = read_credential(r);
   t.endpoints = read_endpoints(r, t.cloud);
   t.lines = key_lines(r.table());

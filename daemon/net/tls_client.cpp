@@ -26,13 +26,15 @@ result<std::shared_ptr<client_tls>> client_tls::make(const std::string& extra_ca
     return make_error(error_kind::config, fmt::format("cannot load the system trust store: {}", ec.message()));
   }
   if (!extra_ca_file.empty()) {
-    if (!std::filesystem::is_regular_file(extra_ca_file)) {
-      return make_error(error_kind::config, fmt::format("tls.ca_file '{}' is not a readable file", extra_ca_file));
+    std::error_code fs_error;
+    if (!std::filesystem::is_regular_file(extra_ca_file, fs_error)) {
+      return make_error(error_kind::config, fmt::format("tls.ca_file '{}' is not a readable file{}", extra_ca_file,
+                                                        fs_error ? ": " + fs_error.message() : std::string{}));
     }
     ctx.load_verify_file(extra_ca_file, ec);
     if (ec) {
-      return make_error(error_kind::config,
-                        fmt::format("tls.ca_file '{}' holds no usable PEM certificate: {}", extra_ca_file, ec.message()));
+      return make_error(error_kind::config, fmt::format("tls.ca_file '{}' holds no usable PEM certificate: {}",
+                                                        extra_ca_file, ec.message()));
     }
   }
   ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);

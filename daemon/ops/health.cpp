@@ -9,7 +9,16 @@ namespace rootwatch::ops {
 
 bool health_state::degraded() const {
   for (const auto& [name, t] : tenants) {
-    if (!t.ok) {
+    if (t.checked && !t.ok) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool health_state::starting() const {
+  for (const auto& [name, t] : tenants) {
+    if (!t.checked) {
       return true;
     }
   }
@@ -23,8 +32,8 @@ std::string health_state::status_line() const {
     ok += t.ok ? 1 : 0;
     firing += t.firing;
   }
-  return fmt::format("{}/{} tenants watched, {} assignments firing, {} deliveries pending", ok, tenants.size(),
-                     firing, pending_deliveries);
+  return fmt::format("{}/{} tenants watched, {} assignments firing, {} deliveries pending", ok, tenants.size(), firing,
+                     pending_deliveries);
 }
 
 net::request_handler health_handler(const health_state& state, const metrics& stats) {
@@ -37,9 +46,11 @@ net::request_handler health_handler(const health_state& state, const metrics& st
     }
     const std::string path = req.target.substr(0, req.target.find('?'));
     if (path == "/healthz" || path == "/-/healthy") {
-      json body = {{"status", state.degraded() ? "degraded" : "ok"}, {"tenants", json::object()}};
+      const char* status = state.degraded() ? "degraded" : (state.starting() ? "starting" : "ok");
+      json body = {{"status", status}, {"tenants", json::object()}};
       for (const auto& [name, t] : state.tenants) {
         body["tenants"][name] = {{"ok", t.ok},
+                                 {"checked", t.checked},
                                  {"consecutive_failures", t.consecutive_failures},
                                  {"last_success", t.last_success ? json(format_iso8601(*t.last_success)) : json()},
                                  {"last_error", t.last_error},

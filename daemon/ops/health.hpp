@@ -1,7 +1,8 @@
 #pragma once
 
 // What /healthz, /readyz and the systemd STATUS line say. /healthz answers 200 while the
-// event loop answers, and its body says "ok" or "degraded" (a watcher that cannot see): a
+// event loop answers, and its body says "ok", "starting" (before the first cycle of every
+// tenant) or "degraded" (a watcher that cannot see): a
 // restart would not fix a revoked permission, so liveness probes must not fail on it.
 // /readyz is 503 until start-up is complete and again from the moment shutdown begins.
 
@@ -20,6 +21,7 @@ class clock;
 namespace rootwatch::ops {
 
 struct tenant_health {
+  bool checked = false;  // a cycle has finished since start or reload
   bool ok = false;
   int consecutive_failures = 0;
   std::optional<timestamp> last_success;
@@ -33,7 +35,8 @@ struct health_state {
   std::map<std::string, tenant_health> tenants;  // by tenant name
   std::int64_t pending_deliveries = 0;
 
-  bool degraded() const;
+  bool degraded() const;            // a tenant's last cycle failed
+  bool starting() const;            // a tenant has not finished a cycle yet
   std::string status_line() const;  // for STATUS= and logs
 };
 

@@ -6,10 +6,10 @@
 #include "sinks/delivery.hpp"
 #include "store/state_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -45,8 +45,8 @@ struct dispatcher::impl {
     const int attempts = item.attempts + 1;
     if (outcome.delivered) {
       if (auto r = store.mark_delivered(item.seq, now); !r) {
-        spdlog::error("sink {}: alert {} was delivered but recording it failed: {}", sink.settings.name,
-                      item.alert_id, r.error().message);
+        spdlog::error("sink {}: alert {} was delivered but recording it failed: {}", sink.settings.name, item.alert_id,
+                      r.error().message);
         co_return false;
       }
       ++report.delivered;
@@ -57,6 +57,8 @@ struct dispatcher::impl {
     const auto plan = plan_retry(sink.settings, item, outcome, now, random.uniform01());
     if (plan.give_up) {
       if (auto r = store.mark_dead(item.seq, attempts, outcome.detail, now); !r) {
+        spdlog::error("sink {}: cannot record giving up on alert {}: {}", sink.settings.name, item.alert_id,
+                      r.error().message);
         co_return false;
       }
       ++report.dead;
@@ -66,12 +68,14 @@ struct dispatcher::impl {
       co_return true;
     }
     if (auto r = store.mark_retry(item.seq, attempts, plan.next_attempt_at, outcome.detail); !r) {
+      spdlog::error("sink {}: cannot record the failed attempt for alert {}: {}", sink.settings.name, item.alert_id,
+                    r.error().message);
       co_return false;
     }
     ++report.retrying;
     stats.add("rootwatch_deliveries_total", {{"sink", sink.settings.name}, {"result", "failed"}});
-    spdlog::warn("sink {}: alert {} not delivered (attempt {}): {}; next try in {}", sink.settings.name,
-                 item.alert_id, attempts, outcome.detail,
+    spdlog::warn("sink {}: alert {} not delivered (attempt {}): {}; next try in {}", sink.settings.name, item.alert_id,
+                 attempts, outcome.detail,
                  format_duration(std::chrono::duration_cast<milliseconds>(plan.next_attempt_at - now)));
     co_return true;
   }
@@ -81,13 +85,12 @@ struct dispatcher::impl {
     std::int64_t after = 0;  // rows are taken in seq order; each is tried at most once per drain
     while (!stopping) {
       const timestamp horizon = all ? timestamp::max() : wall.now();
-      auto items = store.due(sink.settings.name, horizon, batch + 64);
+      auto items = store.due(sink.settings.name, horizon, batch, after);
       if (!items) {
         spdlog::error("sink {}: cannot read the outbox: {}", sink.settings.name, items.error().message);
         ++report.store_errors;
         co_return report;
       }
-      std::erase_if(*items, [after](const store::outbox_item& i) { return i.seq <= after; });
       if (items->empty()) {
         break;
       }
@@ -124,8 +127,8 @@ struct dispatcher::impl {
   }
 };
 
-dispatcher::dispatcher(asio::any_io_executor ex, store::state_store& store, net::https_client& http,
-                       resolved_sink sink, const clock& wall, rng& random, metrics& stats)
+dispatcher::dispatcher(asio::any_io_executor ex, store::state_store& store, net::https_client& http, resolved_sink sink,
+                       const clock& wall, rng& random, metrics& stats)
     : impl_(std::make_unique<impl>(std::move(ex), store, http, std::move(sink), wall, random, stats)) {}
 
 dispatcher::~dispatcher() = default;

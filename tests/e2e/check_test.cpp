@@ -176,5 +176,53 @@ TEST(check, no_secret_or_token_reaches_the_output_or_an_alert) {
   }
 }
 
+TEST(check, a_token_in_the_webhook_url_never_reaches_the_logs) {
+  environment env;
+  sink_options sink;
+  sink.url_suffix = "?code=very-secret-function-key";
+  const auto cfg = env.write_config("1s", "alert", sink);
+  env.elevate();
+  env.receiver().fail_next(1, 503);  // a failed delivery is where a careless error would print the URL
+  auto r = env.run({"check", "--config", cfg.string()});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("sink soc answered 503"), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find("very-secret-function-key"), std::string::npos) << r.out << r.err;
+  const auto all = env.receiver().deliveries();
+  ASSERT_FALSE(all.empty());
+  EXPECT_NE(all.front().target.find("very-secret-function-key"), std::string::npos) << "the token is still sent";
+}
+
+TEST(check, a_watcher_that_cannot_see_raises_watch_degraded_and_then_watch_recovered) {
+  environment env;
+  const auto cfg = env.write_config("1s", "alert", {}, "");
+  fake::fault forbidden;
+  forbidden.route = fake::azure_route::role_assignments;
+  forbidden.status = 403;
+  forbidden.count = std::nullopt;
+  env.azure().inject_fault(forbidden);
+  for (int i = 1; i <= 3; ++i) {
+    auto r = env.run({"check", "--config", cfg.string()});
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+  }
+  const auto degraded = accepted(env.receiver().deliveries(), "watch.degraded");
+  ASSERT_EQ(degraded.size(), 1u) << "after degraded_after = 3 failed cycles";
+  const auto& d = *degraded.front().body_json;
+  EXPECT_EQ(d["status"], "firing");
+  EXPECT_TRUE(d["assignment"].is_null());
+  EXPECT_NE(d["detail"].get<std::string>().find("403"), std::string::npos) << d.dump();
+
+  auto fourth = env.run({"check", "--config", cfg.string()});
+  EXPECT_EQ(fourth.code, 2);
+  EXPECT_EQ(accepted(env.receiver().deliveries(), "watch.degraded").size(), 1u) << "once per outage";
+
+  env.azure().clear_faults();
+  auto healed = env.run({"check", "--config", cfg.string()});
+  EXPECT_EQ(healed.code, 0) << healed.out << healed.err;
+  const auto recovered = accepted(env.receiver().deliveries(), "watch.recovered");
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ((*recovered.front().body_json)["status"], "resolved");
+  EXPECT_EQ((*recovered.front().body_json)["correlation_key"], d["correlation_key"]);
+}
+
 }  // namespace
 }  // namespace rootwatch::e2e

@@ -85,7 +85,9 @@ TEST(daemon, a_receiver_that_fails_three_times_still_gets_the_alert_from_the_out
 
 TEST(daemon, sigterm_during_a_slow_delivery_still_stops_within_the_grace_period) {
   environment env;
-  env.write_config("1s");
+  sink_options slow;
+  slow.timeout = "60s";  // longer than the 5 s grace: the delivery has to be cancelled
+  env.write_config("1s", "alert", slow);
   env.receiver().delay_next(1, milliseconds{20'000});
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   env.elevate();
@@ -95,6 +97,8 @@ TEST(daemon, sigterm_during_a_slow_delivery_still_stops_within_the_grace_period)
   const auto code = daemon.wait(milliseconds{15'000});
   ASSERT_TRUE(code.has_value()) << "not stopped within 15 s";
   EXPECT_EQ(*code, 0) << daemon.err();
+  EXPECT_NE(daemon.err().find("still busy after the 5s grace period; cancelling them"), std::string::npos)
+      << daemon.err();
 }
 
 }  // namespace

@@ -161,8 +161,8 @@ fs::path environment::write_config(const std::string& poll_interval, const std::
     << "[[sink]]\n"
     << "name = \"" << sink.name << "\"\n"
     << "kind = \"webhook\"\n"
-    << "url = \"" << receiver_->url() << "\"\n"
-    << "timeout = \"5s\"\n"
+    << "url = \"" << receiver_->url() << sink.url_suffix << "\"\n"
+    << "timeout = \"" << sink.timeout << "\"\n"
     << "retry_initial_backoff = \"" << sink.retry_initial_backoff << "\"\n"
     << "retry_max_backoff = \"" << sink.retry_max_backoff << "\"\n"
     << "give_up_after = \"" << sink.give_up_after << "\"\n";

@@ -56,6 +56,8 @@ struct sink_options {
   std::string retry_initial_backoff = "200ms";
   std::string retry_max_backoff = "1s";
   std::string give_up_after = "1h";
+  std::string timeout = "5s";
+  std::string url_suffix;  // appended to the receiver's URL, e.g. a token in the query
 };
 
 class environment {

@@ -109,6 +109,21 @@ TEST(operations, sighup_applies_a_valid_configuration_and_refuses_a_broken_one) 
   EXPECT_EQ((*created.front().body_json)["rule"], "owners-only");
   EXPECT_EQ((*created.front().body_json)["severity"], "high");
 
+  // Two SIGHUPs in quick succession (a config tool writing twice): both are carried out.
+  const auto count_reloads = [&] {
+    const std::string err = daemon.err();
+    std::size_t n = 0;
+    for (auto pos = err.find("configuration reloaded"); pos != std::string::npos;
+         pos = err.find("configuration reloaded", pos + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  daemon.signal(SIGHUP);
+  std::this_thread::sleep_for(milliseconds{20});
+  daemon.signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return count_reloads() == 3; })) << daemon.err();
+
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
 }

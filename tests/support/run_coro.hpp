@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -18,26 +19,31 @@ namespace rootwatch::testing_support {
 template <class T>
 T run_coro(boost::asio::io_context& io, awaitable<T> task,
            std::chrono::milliseconds deadline = std::chrono::milliseconds{30'000}) {
-  std::optional<T> out;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T value) {
-    failure = e;
+  // Shared with the completion handler: after a deadline the coroutine may still finish
+  // later on this io_context, and must not write into this returned-from frame.
+  struct outcome {
+    std::optional<T> value;
+    std::exception_ptr failure;
+  };
+  auto done = std::make_shared<outcome>();
+  boost::asio::co_spawn(io, std::move(task), [done](std::exception_ptr e, T value) {
+    done->failure = e;
     if (!e) {
-      out.emplace(std::move(value));
+      done->value.emplace(std::move(value));
     }
   });
   io.restart();
   const auto until = std::chrono::steady_clock::now() + deadline;
-  while (!out && !failure && std::chrono::steady_clock::now() < until) {
+  while (!done->value && !done->failure && std::chrono::steady_clock::now() < until) {
     io.run_one_for(std::chrono::milliseconds{50});
   }
-  if (failure) {
-    std::rethrow_exception(failure);
+  if (done->failure) {
+    std::rethrow_exception(done->failure);
   }
-  if (!out) {
+  if (!done->value) {
     throw std::runtime_error("the coroutine did not finish before the test's deadline");
   }
-  return std::move(*out);
+  return std::move(*done->value);
 }
 
 }  // namespace rootwatch::testing_support

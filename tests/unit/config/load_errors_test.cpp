@@ -523,5 +523,31 @@ TEST(ConfigErrors, LoadFileOnADirectory) {
   EXPECT_THAT(p.message, HasSubstr("Is a directory"));
 }
 
+TEST(ConfigErrors, DurationsAboveTheirMaximum) {
+  const auto problems = problems_of(R"([[tenant]]
+name = "contoso"
+tenant_id = "00000000-0000-0000-0000-000000000000"
+poll_interval = "200000d"
+request_timeout = "1h"
+degraded_after = 0
+  [tenant.credential]
+  kind = "client_secret"
+  client_id = "11111111-1111-1111-1111-111111111111"
+  client_secret_file = "contoso"
+)");
+  const std::string text = all_messages(problems);
+  EXPECT_THAT(text, HasSubstr("bad.toml:4:17: tenant[0].poll_interval: must be at most 24h"));
+  EXPECT_THAT(text, HasSubstr("bad.toml:5:19: tenant[0].request_timeout: must be at most 10m"));
+  EXPECT_THAT(text, HasSubstr("bad.toml:6:18: tenant[0].degraded_after: must be between 1 and 1000, not 0"));
+}
+
+TEST(ConfigErrors, DegradedAfterMustBeAnInteger) {
+  const auto problems =
+      problems_of(std::string(good_tenant)
+                      .insert(std::string(good_tenant).find("  [tenant.credential]"), "degraded_after = \"3\"\n"));
+  EXPECT_THAT(all_messages(problems), HasSubstr("tenant[0].degraded_after"));
+  EXPECT_THAT(all_messages(problems), HasSubstr("integer"));
+}
+
 }  // namespace
 }  // namespace rootwatch::config

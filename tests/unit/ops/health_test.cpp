@@ -57,6 +57,7 @@ TEST_F(health_handler_test, healthz_without_tenants_is_ok) {
 
 TEST_F(health_handler_test, healthz_is_ok_when_every_tenant_is_watched) {
   tenant_health t;
+  t.checked = true;
   t.ok = true;
   t.last_success = timestamp{} + std::chrono::seconds{1739268000};
   t.firing = 2;
@@ -75,8 +76,10 @@ TEST_F(health_handler_test, healthz_is_ok_when_every_tenant_is_watched) {
 
 TEST_F(health_handler_test, healthz_is_degraded_but_still_200_when_a_tenant_cannot_see) {
   tenant_health good;
+  good.checked = true;
   good.ok = true;
   tenant_health blind;
+  blind.checked = true;
   blind.ok = false;
   blind.consecutive_failures = 4;
   blind.last_error = "arm role assignments answered 403 AuthorizationFailed: \"quoted\" \\ and\nnewline";
@@ -93,6 +96,7 @@ TEST_F(health_handler_test, healthz_is_degraded_but_still_200_when_a_tenant_cann
 
 TEST_F(health_handler_test, healthz_stays_json_when_an_error_was_cut_inside_a_multibyte_character) {
   tenant_health blind;
+  blind.checked = true;
   blind.ok = false;
   // "ü" is two bytes; an error message cut at a byte limit can end after the first.
   blind.last_error = std::string("role Überwachung refused: \xc3");
@@ -106,12 +110,15 @@ TEST_F(health_handler_test, healthz_follows_the_live_state) {
   const auto handler = health_handler(state, stats);
   EXPECT_EQ(json::parse(handler(get("/healthz")).body)["status"], "ok");
   state.tenants["contoso"].ok = false;
+  EXPECT_EQ(json::parse(handler(get("/healthz")).body)["status"], "starting") << "no cycle has finished yet";
+  state.tenants["contoso"].checked = true;
   EXPECT_EQ(json::parse(handler(get("/healthz")).body)["status"], "degraded");
   state.tenants["contoso"].ok = true;
   EXPECT_EQ(json::parse(handler(get("/healthz")).body)["status"], "ok");
 }
 
 TEST_F(health_handler_test, the_alertmanager_style_alias_and_a_query_string_answer_the_same) {
+  state.tenants["contoso"].checked = true;
   state.tenants["contoso"].ok = false;
   EXPECT_EQ(ask("/-/healthy").body, ask("/healthz").body);
   EXPECT_EQ(ask("/healthz?verbose=1").body, ask("/healthz").body);
@@ -197,6 +204,7 @@ TEST(health_state, the_status_line_counts_tenants_firing_and_pending) {
   s.tenants["contoso"].ok = true;
   s.tenants["contoso"].firing = 1;
   s.tenants["fabrikam"].ok = false;
+  s.tenants["fabrikam"].checked = true;
   s.tenants["fabrikam"].firing = 2;
   s.pending_deliveries = 5;
   EXPECT_TRUE(s.degraded());
