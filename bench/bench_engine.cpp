@@ -51,12 +51,13 @@ double per_call_us(int iterations, F&& f) {
 int main() {
   const std::vector<engine::rule> rules{{"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}}};
   const engine::tenant_ref tenant{"8d1f3a5c-7e42-4b19-9c60-2f5e8a7d3b14", "contoso"};
-  std::printf("%-12s %16s %16s %18s %18s\n", "assignments", "steady cycle", "10% churn", "alert to JSON", "store commit");
+  std::printf("%-12s %16s %16s %18s %18s\n", "assignments", "steady cycle", "10% churn", "alert to JSON",
+              "store commit");
   for (const std::size_t n : {1u, 10u, 100u, 1000u, 10000u}) {
     const auto first = make_snapshot(n, 0);
     const auto churned = make_snapshot(n, n / 10);
-    engine::cycle_input in{tenant, nullptr, &first, &rules, engine::baseline_mode::alert,
-                           *parse_iso8601("2026-01-01T00:01:00Z")};
+    engine::cycle_input in{
+        tenant, nullptr, &first, &rules, engine::baseline_mode::alert, *parse_iso8601("2026-01-01T00:01:00Z")};
     const auto base = engine::run_cycle(in);
     in.previous = &base.next;
     const int iterations = n >= 10000 ? 5 : (n >= 1000 ? 50 : 500);
@@ -71,14 +72,14 @@ int main() {
     double commit = 0;
     if (store) {
       const int commits = n >= 10000 ? 3 : 20;
-      commit = per_call_us(commits, [&] {
-        (void)(*store)->commit_cycle(tenant.id, base.next, base.alerts, {"soc"}, in.now);
-      });
+      commit = per_call_us(commits,
+                           [&] { (void)(*store)->commit_cycle(tenant.id, base.next, base.alerts, {"soc"}, in.now); });
     }
     std::filesystem::remove_all(dir);
     std::printf("%-12zu %13.1f us %13.1f us %15.2f us %15.1f us\n", n, steady, churn, render, commit);
   }
-  std::printf("\nsteady cycle: nothing changed; 10%% churn: a tenth removed and a tenth new;\n"
-              "store commit: next state and alerts in one fsynced SQLite transaction (WAL, synchronous=FULL).\n");
+  std::printf(
+      "\nsteady cycle: nothing changed; 10%% churn: a tenth removed and a tenth new;\n"
+      "store commit: next state and alerts in one fsynced SQLite transaction (WAL, synchronous=FULL).\n");
   return 0;
 }

@@ -19,7 +19,8 @@ std::optional<std::int64_t> seconds_field(const json& j, const char* name) {
   }
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
-    if (!s.empty() && s.size() < 12 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    if (!s.empty() && s.size() < 12 &&
+        std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
       return std::stoll(s);
     }
   }

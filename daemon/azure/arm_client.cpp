@@ -102,10 +102,9 @@ awaitable<result<std::string>> arm_client::role_name(const std::string& role_id)
   if (auto it = role_names_.find(role_id); it != role_names_.end()) {
     co_return it->second;
   }
-  auto res = co_await get(
-      fmt::format("{}/providers/Microsoft.Authorization/roleDefinitions/{}?api-version=2022-04-01", options_.base,
-                  role_id),
-      "arm role definition");
+  auto res = co_await get(fmt::format("{}/providers/Microsoft.Authorization/roleDefinitions/{}?api-version=2022-04-01",
+                                      options_.base, role_id),
+                          "arm role definition");
   if (!res) {
     if (res.error().http_status == 404) {
       // A custom role deleted after the assignment was made: the assignment still counts.

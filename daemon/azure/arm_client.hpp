@@ -26,8 +26,8 @@ class token_cache;
 namespace rootwatch::azure {
 
 struct arm_options {
-  std::string base;       // https://management.azure.com
-  std::string scope;      // token scope, https://management.azure.com/.default
+  std::string base;   // https://management.azure.com
+  std::string scope;  // token scope, https://management.azure.com/.default
   milliseconds timeout{30'000};
   net::retry_policy retry{4, milliseconds{1'000}, milliseconds{30'000}, milliseconds{120'000}};
   std::size_t max_pages = 1000;  // a nextLink loop is a malformed answer, not a reason to hang

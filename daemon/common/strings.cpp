@@ -61,8 +61,8 @@ bool is_guid(std::string_view s) {
 std::string normalize_guid(std::string_view s) {
   const std::string lower = to_lower(trim(s));
   if (lower.size() == 32 && std::all_of(lower.begin(), lower.end(), [](unsigned char c) { return std::isxdigit(c); })) {
-    return lower.substr(0, 8) + "-" + lower.substr(8, 4) + "-" + lower.substr(12, 4) + "-" + lower.substr(16, 4) +
-           "-" + lower.substr(20);
+    return lower.substr(0, 8) + "-" + lower.substr(8, 4) + "-" + lower.substr(12, 4) + "-" + lower.substr(16, 4) + "-" +
+           lower.substr(20);
   }
   return lower;
 }

@@ -56,8 +56,8 @@ std::optional<timestamp> to_timestamp(sys_seconds whole, nanoseconds frac) {
 
 std::optional<timestamp> parse_iso8601(std::string_view s) {
   // YYYY-MM-DD[T ]hh:mm:ss
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':') {
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+      s[16] != ':') {
     return std::nullopt;
   }
   const auto y = digits(s, 0, 4);
@@ -207,8 +207,8 @@ std::optional<timestamp> parse_http_date(std::string_view s) {
   // "Sun, 06 Nov 1994 08:49:37 GMT"
   static constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
-      s[19] != ':' || s[22] != ':' || s.substr(25) != " GMT") {
+  if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
+      s[22] != ':' || s.substr(25) != " GMT") {
     return std::nullopt;
   }
   int month_index = 0;

@@ -79,9 +79,9 @@ struct sink_settings {
   webhook_format format = webhook_format::rootwatch;
   std::string signing_secret_file;  // Standard Webhooks key "whsec_..."; "" = unsigned
   std::string signing_secret_env;
-  milliseconds timeout{10'000};              // deadline of one delivery attempt
-  milliseconds retry_initial_backoff{1'000};  // doubled after each failure ...
-  milliseconds retry_max_backoff{300'000};    // ... up to this
+  milliseconds timeout{10'000};                  // deadline of one delivery attempt
+  milliseconds retry_initial_backoff{1'000};     // doubled after each failure ...
+  milliseconds retry_max_backoff{300'000};       // ... up to this
   milliseconds give_up_after{72 * 3600 * 1000};  // then the alert is marked dead, loudly
   std::map<std::string, int> lines;
 };

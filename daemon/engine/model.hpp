@@ -21,7 +21,7 @@ struct role_ref {
 };
 
 struct principal_ref {
-  std::string id;  // object id, lower-case GUID
+  std::string id;    // object id, lower-case GUID
   std::string type;  // User | Group | ServicePrincipal | ForeignGroup | Device | "" when unknown
   std::optional<std::string> display_name;
   bool operator==(const principal_ref&) const = default;
@@ -29,7 +29,7 @@ struct principal_ref {
 
 // One role assignment as a source reported it.
 struct assignment {
-  std::string id;  // ARM id: "/providers/Microsoft.Authorization/roleAssignments/<guid>"
+  std::string id;     // ARM id: "/providers/Microsoft.Authorization/roleAssignments/<guid>"
   std::string scope;  // "/" for the root management group
   role_ref role;
   principal_ref principal;
@@ -55,13 +55,13 @@ struct tenant_ref {
 // What the engine remembers about one assignment between cycles.
 struct tracked_assignment {
   assignment current;
-  std::string key;            // identity_key(current)
+  std::string key;  // identity_key(current)
   timestamp first_seen{};
-  std::string rule;           // the rule that fired for it; empty when none did
+  std::string rule;  // the rule that fired for it; empty when none did
   severity level = severity::info;
-  bool firing = false;        // an assignment.created alert went out and no removal yet
-  bool baselined = false;     // present at the first cycle under baseline = "silent": never alerted
-  bool allowed = false;       // its rule's allow list covers the principal
+  bool firing = false;     // an assignment.created alert went out and no removal yet
+  bool baselined = false;  // present at the first cycle under baseline = "silent": never alerted
+  bool allowed = false;    // its rule's allow list covers the principal
   // How many times this identity has appeared: a removal followed by the same assignment
   // coming back (a flapping listing) is a new occurrence with alert ids of its own, so a
   // receiver that de-duplicates on ids does not drop the second assignment.created.
@@ -136,7 +136,7 @@ struct alert {
   timestamp detected_at{};
   std::string remediation;
   std::optional<std::string> detail;  // watch.degraded: why the watcher cannot see
-  bool test = false;  // test-alert: clearly marked, never about a real assignment
+  bool test = false;                  // test-alert: clearly marked, never about a real assignment
   bool operator==(const alert&) const = default;
 };
 

@@ -27,7 +27,7 @@ struct rule {
 };
 
 struct rule_match {
-  const rule* matched = nullptr;         // the first rule, in configuration order, that matches
+  const rule* matched = nullptr;          // the first rule, in configuration order, that matches
   std::optional<allow_entry> allowed_by;  // set when that rule's allow list covers the principal
 };
 

@@ -5,14 +5,14 @@
 #include "net/tls.hpp"
 #include "net/url.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <map>
 
@@ -78,7 +78,8 @@ std::optional<error> verification_error(const request& req, const url_parts& u, 
   const bool host_mismatch = verify == X509_V_OK || verify == X509_V_ERR_UNSPECIFIED;
   const std::string why = host_mismatch ? std::string("the certificate is not valid for host ") + u.host
                                         : std::string(X509_verify_cert_error_string(verify));
-  return make_error(error_kind::network, fmt::format("{}: TLS certificate verification failed: {}", describe(req), why));
+  return make_error(error_kind::network,
+                    fmt::format("{}: TLS certificate verification failed: {}", describe(req), why));
 }
 
 std::string host_header(const url_parts& u) {
@@ -127,10 +128,9 @@ struct https_client::impl {
                                                          timer.async_wait(asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     if (order[0] == 1) {
-      co_return make_error(error_kind::timeout,
-                           fmt::format("{}: name resolution took longer than {}", describe(req),
-                                       format_duration(req.timeout)),
-                           true);
+      co_return make_error(
+          error_kind::timeout,
+          fmt::format("{}: name resolution took longer than {}", describe(req), format_duration(req.timeout)), true);
     }
     if (resolve_ec) {
       co_return transport_error(req, resolve_ec, "name resolution");

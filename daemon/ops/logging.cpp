@@ -46,8 +46,8 @@ class json_formatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const json line = {
         {"time", format_iso8601(std::chrono::time_point_cast<timestamp::duration>(msg.time))},
-        {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
-                              spdlog::level::to_string_view(msg.level).size())},
+        {"level",
+         std::string(spdlog::level::to_string_view(msg.level).data(), spdlog::level::to_string_view(msg.level).size())},
         {"message", std::string(msg.payload.data(), msg.payload.size())},
     };
     const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -51,13 +51,17 @@ result<void> statement::run() {
     auto r = step();
     if (!r || !*r) {
       // Ready to be bound and run again.
-      sqlite3_reset(stmt_);
+      reset();
       if (!r) {
         return r.error();
       }
       return {};
     }
   }
+}
+
+void statement::reset() {
+  sqlite3_reset(stmt_);
 }
 
 std::string statement::text(int column) const {

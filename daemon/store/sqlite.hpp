@@ -31,6 +31,20 @@ class statement {
   // Runs to completion and resets, so the statement can be bound and run again.
   result<void> run();
 
+  // Calls `row(*this)` for every row, then resets.
+  template <class F>
+  result<void> for_each_row(F&& row) {
+    while (true) {
+      auto r = step();
+      if (!r || !*r) {
+        reset();
+        return r ? result<void>{} : result<void>{r.error()};
+      }
+      row(*this);
+    }
+  }
+  void reset();
+
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
   std::int64_t integer(int column) const;

@@ -119,15 +119,9 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
     return rows.error();
   }
   rows->bind(1, tenant_id);
-  while (true) {
-    auto r = rows->step();
-    if (!r) {
-      return r.error();
-    }
-    if (!*r) {
-      break;
-    }
-    state.assignments.push_back(read_tracked(*rows));
+  auto read = rows->for_each_row([&](const statement& r) { state.assignments.push_back(read_tracked(r)); });
+  if (!read) {
+    return read.error();
   }
   return state;
 }
@@ -237,24 +231,21 @@ result<std::vector<outbox_item>> state_store::due(const std::string& sink, times
   }
   q->bind(1, sink).bind(2, to_ms(now)).bind(3, static_cast<std::int64_t>(limit)).bind(4, after_seq);
   std::vector<outbox_item> out;
-  while (true) {
-    auto r = q->step();
-    if (!r) {
-      return r.error();
-    }
-    if (!*r) {
-      return out;
-    }
+  auto read = q->for_each_row([&](const statement& row) {
     outbox_item item;
-    item.seq = q->integer(0);
-    item.alert_id = q->text(1);
-    item.sink = q->text(2);
-    item.payload = q->text(3);
-    item.attempts = static_cast<int>(q->integer(4));
-    item.created_at = from_ms(q->integer(5));
-    item.next_attempt_at = from_ms(q->integer(6));
+    item.seq = row.integer(0);
+    item.alert_id = row.text(1);
+    item.sink = row.text(2);
+    item.payload = row.text(3);
+    item.attempts = static_cast<int>(row.integer(4));
+    item.created_at = from_ms(row.integer(5));
+    item.next_attempt_at = from_ms(row.integer(6));
     out.push_back(std::move(item));
+  });
+  if (!read) {
+    return read.error();
   }
+  return out;
 }
 
 result<std::optional<timestamp>> state_store::next_due(const std::string& sink) {
@@ -311,16 +302,9 @@ result<outbox_counts> state_store::counts(const std::string& sink) {
   }
   q->bind(1, sink);
   outbox_counts c;
-  while (true) {
-    auto r = q->step();
-    if (!r) {
-      return r.error();
-    }
-    if (!*r) {
-      return c;
-    }
-    const auto state = q->text(0);
-    const auto n = q->integer(1);
+  auto read = q->for_each_row([&](const statement& row) {
+    const auto state = row.text(0);
+    const auto n = row.integer(1);
     if (state == "pending") {
       c.pending = n;
     } else if (state == "delivered") {
@@ -328,7 +312,11 @@ result<outbox_counts> state_store::counts(const std::string& sink) {
     } else if (state == "dead") {
       c.dead = n;
     }
+  });
+  if (!read) {
+    return read.error();
   }
+  return c;
 }
 
 result<std::vector<std::pair<std::string, std::int64_t>>> state_store::pending_by_sink() {
@@ -337,16 +325,11 @@ result<std::vector<std::pair<std::string, std::int64_t>>> state_store::pending_b
     return q.error();
   }
   std::vector<std::pair<std::string, std::int64_t>> out;
-  while (true) {
-    auto r = q->step();
-    if (!r) {
-      return r.error();
-    }
-    if (!*r) {
-      return out;
-    }
-    out.emplace_back(q->text(0), q->integer(1));
+  auto read = q->for_each_row([&](const statement& row) { out.emplace_back(row.text(0), row.integer(1)); });
+  if (!read) {
+    return read.error();
   }
+  return out;
 }
 
 }  // namespace rootwatch::store
