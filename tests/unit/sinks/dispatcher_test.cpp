@@ -12,6 +12,7 @@
 #include "net/tls.hpp"
 #include "store/state_store.hpp"
 #include "support/run_coro.hpp"
+#include "support/sample_alert.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -58,16 +59,7 @@ class dispatcher_test : public ::testing::Test {
   void TearDown() override { receiver_->stop(); }
 
   void enqueue(const std::string& id) {
-    engine::alert a;
-    a.id = id;
-    a.kind = "assignment.created";
-    a.status = "firing";
-    a.level = engine::severity::critical;
-    a.rule = "anything-at-root";
-    a.tenant = {"8d1f3a5c-7e42-4b19-9c60-2f5e8a7d3b14", "contoso"};
-    a.correlation_key = "k-" + id;
-    a.first_seen = a.detected_at = wall_.now();
-    ASSERT_TRUE(store_->enqueue({a}, {"soc"}, wall_.now()));
+    ASSERT_TRUE(store_->enqueue({testing_support::sample_alert(id, wall_.now())}, {"soc"}, wall_.now()));
   }
 
   drain_report drain(bool all = false) { return run_coro(io_, dispatcher_->drain_once(all)); }

@@ -1,6 +1,7 @@
 #include "store/state_store.hpp"
 #include "engine/alert_json.hpp"
 #include "store/schema.hpp"
+#include "support/sample_alert.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -46,18 +47,7 @@ engine::tracked_assignment tracked(const std::string& key, bool firing) {
 }
 
 engine::alert alert_for(const std::string& id) {
-  engine::alert a;
-  a.id = id;
-  a.kind = "assignment.created";
-  a.status = "firing";
-  a.level = engine::severity::critical;
-  a.rule = "anything-at-root";
-  a.tenant = {"00000000-0000-0000-0000-000000000001", "contoso"};
-  a.correlation_key = "c-" + id;
-  a.first_seen = t0;
-  a.detected_at = t0;
-  a.remediation = "az role assignment delete";
-  return a;
+  return testing_support::sample_alert(id, t0);
 }
 
 TEST_F(state_store_test, a_new_tenant_starts_uninitialized_and_empty) {
