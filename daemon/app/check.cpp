@@ -148,7 +148,7 @@ awaitable<int> run_test_alert(options opts, std::string sink_name) {
   store::outbox_item item;
   item.alert_id = a.id;
   item.sink = sink_name;
-  item.payload = engine::to_json(a).dump();
+  item.payload = dump_tolerant(engine::to_json(a));
   const auto outcome = co_await sinks::attempt_delivery(*s.http, *resolved, item, s.wall.now());
   if (!outcome.delivered) {
     say(fmt::format("sink {}: test alert NOT delivered: {}", sink_name, outcome.detail));

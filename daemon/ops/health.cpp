@@ -59,7 +59,7 @@ net::request_handler health_handler(const health_state& state, const metrics& st
       res.headers.push_back({"Content-Type", "application/json"});
       // last_error may end inside a multi-byte character (error messages are cut at a byte
       // limit); strict dump() would throw and turn the liveness probe into a 500.
-      res.body = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      res.body = dump_tolerant(body) + "\n";
     } else if (path == "/readyz" || path == "/-/ready") {
       const bool ready = state.ready && !state.stopping;
       res.status = ready ? 200 : 503;

@@ -50,7 +50,7 @@ class json_formatter final : public spdlog::formatter {
          std::string(spdlog::level::to_string_view(msg.level).data(), spdlog::level::to_string_view(msg.level).size())},
         {"message", std::string(msg.payload.data(), msg.payload.size())},
     };
-    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
+    const std::string text = dump_tolerant(line);
     dest.append(text.data(), text.data() + text.size());
     dest.push_back('\n');
   }

@@ -138,7 +138,7 @@ result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts
     return ins.error();
   }
   for (const auto& a : alerts) {
-    const std::string payload = engine::to_json(a).dump();
+    const std::string payload = dump_tolerant(engine::to_json(a));
     for (const auto& sink : sinks) {
       ins->bind(1, a.id).bind(2, sink).bind(3, a.kind).bind(4, payload).bind(5, to_ms(now));
       if (auto r = ins->run(); !r) {
