@@ -26,15 +26,26 @@ void fill_if_empty(std::string& field, const std::string& other) {
   }
 }
 
+// The later of two known creation times, else whichever is known: the same whatever the order
+// of the copies.
+std::optional<timestamp> later_created_on(const std::optional<timestamp>& a, const std::optional<timestamp>& b) {
+  if (a && b) {
+    return std::max(*a, *b);
+  }
+  return a ? a : b;
+}
+
 // Two entries with one identity are one assignment seen twice (a source listing it on two
 // pages, say). Keep the first and complete it from the others, so that which copy carries the
-// audit fields does not matter.
+// audit fields does not matter. Copies never make a recreation among themselves: only two
+// consecutive snapshots can (see `recreated`).
 assignment merge(assignment kept, const assignment& other) {
   fill_if_empty(kept.role.name, other.role.name);
   fill_if_empty(kept.principal.type, other.principal.type);
   fill_if_missing(kept.principal.display_name, other.principal.display_name);
   fill_if_missing(kept.condition, other.condition);
   fill_if_missing(kept.created_by, other.created_by);
+  kept.created_on = later_created_on(kept.created_on, other.created_on);
   return kept;
 }
 
@@ -75,7 +86,7 @@ remembered_map by_key(const tenant_state& state, timestamp now) {
 
 alert make_alert(const cycle_input& in, std::string_view kind, const tracked_assignment& t) {
   alert a;
-  const std::string subject = occurrence_key(t.key, t.occurrence);
+  const std::string subject = alert_subject(t);
   a.id = alert_id(in.tenant.id, kind, subject);
   a.kind = std::string(kind);
   a.level = t.level;
@@ -137,8 +148,9 @@ step seen_before(const tracked_assignment& before, assignment now, const std::op
   return s;
 }
 
-// `occurrence` is 1 for an identity never seen before, and one more than its tombstone's for
-// one that comes back after a removal: either way nothing from before carries over.
+// `occurrence` is 1 for an identity never seen before, and one more than the previous
+// occurrence's for one that comes back after a removal or is recreated under the same id:
+// either way nothing from before carries over, and the ids are the new occurrence's own.
 step seen_first(const cycle_input& in, const tenant_state& previous, const std::string& key, const assignment& now,
                 const std::optional<rule_match>& m, int occurrence) {
   tracked_assignment fresh;
@@ -146,6 +158,7 @@ step seen_first(const cycle_input& in, const tenant_state& previous, const std::
   fresh.key = key;
   fresh.first_seen = in.now;
   fresh.occurrence = occurrence;
+  fresh.subject = occurrence_key(key, occurrence);
   step s{with_match(std::move(fresh), m), false};
   if (alerts_on(m)) {
     if (!previous.initialized && in.baseline == baseline_mode::silent) {
@@ -173,7 +186,7 @@ step seen(const cycle_input& in, const tenant_state& previous, const tracked_ass
   if (before == nullptr) {
     return seen_first(in, previous, key, now, m, 1);
   }
-  if (before->removed_at) {
+  if (before->removed_at || recreated(before->current, now)) {
     return seen_first(in, previous, key, now, m, next_occurrence(before->occurrence));
   }
   return seen_before(*before, now, m);
@@ -193,11 +206,18 @@ struct missing {
   std::vector<alert> removals;                 // by key
 };
 
+// Ends every remembered occurrence that is over: gone from the listing, or replaced by a
+// recreation under the same id. A recreated one leaves no tombstone: the new occurrence takes
+// its key (in `seen`) and counts on from it.
 missing bury_missing(const cycle_input& in, const remembered_map& before,
                      const std::map<std::string, assignment>& present) {
   missing out;
   for (const auto& [key, t] : before) {
-    if (present.contains(key)) {
+    const auto now = present.find(key);
+    if (now != present.end()) {
+      if (!t->removed_at && t->firing && recreated(t->current, now->second)) {
+        out.removals.push_back(removed_alert(in, *t));
+      }
       continue;
     }
     if (t->removed_at) {

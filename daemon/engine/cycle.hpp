@@ -51,6 +51,8 @@ struct cycle_output {
 
 // Also ends a failure streak: health is reset, and watch.recovered goes out if it had gone
 // degraded. Assignments gone from the snapshot stay as tombstones for tombstone_retention.
+// Assignments are matched by identity_key alone (invariant 8); one recreated under the same
+// id (see `recreated`) resolves the old occurrence and starts the next one.
 cycle_output run_cycle(const cycle_input& in);
 
 }  // namespace rootwatch::engine

@@ -36,11 +36,23 @@ std::string identity_key(const assignment& a) {
   key += canonical_role_id(a.role.id);
   key += '|';
   key += normalize_guid(a.principal.id);
+  // The fifth field held createdOn before schema 3. It stays, always empty, so that an
+  // assignment that never had a createdOn keeps the alert ids and correlation key it had.
   key += '|';
-  if (a.created_on) {
-    key += format_iso8601(*a.created_on);
-  }
   return key;
+}
+
+bool recreated(const assignment& before, const assignment& now) {
+  if (!before.created_on || !now.created_on) {
+    return false;
+  }
+  const auto gap = *now.created_on > *before.created_on ? *now.created_on - *before.created_on
+                                                        : *before.created_on - *now.created_on;
+  return gap >= recreation_threshold;
+}
+
+std::string alert_subject(const tracked_assignment& t) {
+  return t.subject.empty() ? occurrence_key(t.key, t.occurrence) : t.subject;
 }
 
 std::string occurrence_key(std::string_view assignment_key, int occurrence) {

@@ -5,6 +5,7 @@
 
 #include "engine/model.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,9 +19,23 @@ std::string canonical_scope(std::string_view scope);
 // cut to its GUID so that sources which report either form agree.
 std::string canonical_role_id(std::string_view role_id);
 
-// Identity of one assignment occurrence: its lower-cased id, scope, role GUID, principal and
-// creation time. Two snapshots agree on it even when casing or audit fields differ.
+// Identity of one assignment (invariant 8): "<id>|<scope>|<role GUID>|<principal>|", each in
+// its canonical form. Never an audit field: createdOn, createdBy, display names, principal
+// type and formatting differ between sources (Resource Graph and ARM) and between calls, and
+// an identity that moved with them raised false assignment.removed and assignment.created.
+// The trailing empty field is where createdOn was until schema 3 (see identity.cpp).
 std::string identity_key(const assignment& a);
+
+// createdOn values closer than this are one creation written two ways (ARM keeps 7 fractional
+// digits, other sources fewer or none); further apart, the assignment was deleted and created
+// again under the same id.
+inline constexpr auto recreation_threshold = std::chrono::seconds{1};
+
+// Whether `now`, with the identity of `before` and seen in the next complete snapshot, is a
+// new assignment made under the same id: only when both createdOn values are known and at
+// least recreation_threshold apart. An unknown (null or unparsable) createdOn on either side
+// is the same assignment, since a source that omits it says nothing about a recreation.
+bool recreated(const assignment& before, const assignment& now);
 
 // The subject of one occurrence's alerts (ids and correlation key). The first occurrence is
 // named by the identity key alone, so ids sent before occurrences existed keep their names;
@@ -32,6 +47,10 @@ std::string occurrence_key(std::string_view assignment_key, int occurrence);
 // before it ("never" before the first). A failed cycle never moves last_success, so every
 // retry and restart during the outage names it alike.
 std::string watch_subject_key(const std::optional<timestamp>& last_success);
+
+// The subject of the alerts about `t`: its stored subject, or occurrence_key(key, occurrence)
+// when none was stored.
+std::string alert_subject(const tracked_assignment& t);
 
 // Same for created, lingering and removed of one assignment in one tenant.
 std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key);

@@ -55,7 +55,13 @@ struct tenant_ref {
 // What the engine remembers about one assignment between cycles.
 struct tracked_assignment {
   assignment current;
-  std::string key;  // identity_key(current)
+  std::string key;  // identity_key(current): what makes it the same assignment from cycle to cycle
+  // What this occurrence's alert ids and correlation key are made from (see alert_subject).
+  // Set once when the occurrence starts and never recomputed, so that created, lingering and
+  // removed of one occurrence agree even when the identity scheme changes in between: rows
+  // migrated from schema 2 keep the older key (which held createdOn) that their
+  // assignment.created went out under. Empty means occurrence_key(key, occurrence).
+  std::string subject;
   timestamp first_seen{};
   std::string rule;  // the rule that fired for it; empty when none did
   severity level = severity::info;
@@ -63,8 +69,9 @@ struct tracked_assignment {
   bool baselined = false;  // present at the first cycle under baseline = "silent": never alerted
   bool allowed = false;    // its rule's allow list covers the principal
   // How many times this identity has appeared: a removal followed by the same assignment
-  // coming back (a flapping listing) is a new occurrence with alert ids of its own, so a
-  // receiver that de-duplicates on ids does not drop the second assignment.created.
+  // coming back (a flapping listing), or a delete-and-recreate under the same id (see
+  // recreated in cycle.cpp), is a new occurrence with alert ids of its own, so a receiver that
+  // de-duplicates on ids does not drop the second assignment.created.
   int occurrence = 1;
   // Set on a tombstone: the assignment is gone since then. Tombstones are kept for
   // tombstone_retention so that a re-appearance is counted; they never fire and are not listed

@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 2> migrations{
+constexpr std::array<std::string_view, 3> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -62,6 +62,33 @@ ALTER TABLE tenant_state ADD COLUMN failing_since TEXT;
 ALTER TABLE tenant_state ADD COLUMN last_success TEXT;
 ALTER TABLE tenant_state ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tenant_state ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+)sql",
+    // 3: an assignment's identity no longer holds its createdOn (invariant 8). Keys were
+    // "id|scope|role|principal|<createdOn>", with the createdOn column formatted as in the key;
+    // they become "id|scope|role|principal|". Each row first records the subject its alerts
+    // went out under (the old key, "#n" for a later occurrence), so that an assignment firing
+    // at the upgrade is not alerted again and resolves with the correlation key it was
+    // announced with. Rows that now share a key (a tombstone and a live row of one assignment,
+    // say) become one: the live one, firing first, with the highest occurrence of them all, so
+    // that a later occurrence never reuses a number, hence ids, already sent.
+    R"sql(
+ALTER TABLE assignment_state ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+UPDATE assignment_state SET subject = CASE WHEN occurrence > 1 THEN key || '#' || occurrence ELSE key END;
+CREATE TEMP TABLE rekey_v3 AS
+SELECT rid, new_key,
+       row_number() OVER (PARTITION BY tenant_id, new_key
+                          ORDER BY removed_at IS NULL DESC, firing DESC, occurrence DESC, key) AS rank,
+       max(occurrence) OVER (PARTITION BY tenant_id, new_key) AS top_occurrence
+FROM (SELECT rowid AS rid, tenant_id, key, occurrence, firing, removed_at,
+             CASE WHEN created_on IS NOT NULL AND substr(key, -length(created_on) - 1) = '|' || created_on
+                  THEN substr(key, 1, length(key) - length(created_on))
+                  ELSE key END AS new_key
+      FROM assignment_state);
+DELETE FROM assignment_state WHERE rowid IN (SELECT rid FROM rekey_v3 WHERE rank > 1);
+UPDATE assignment_state
+SET key = (SELECT new_key FROM rekey_v3 WHERE rid = assignment_state.rowid),
+    occurrence = (SELECT top_occurrence FROM rekey_v3 WHERE rid = assignment_state.rowid);
+DROP TABLE rekey_v3;
 )sql",
 };
 

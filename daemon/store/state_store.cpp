@@ -61,6 +61,7 @@ engine::tracked_assignment read_tracked(const statement& s) {
   if (auto removed = s.optional_text(18)) {
     t.removed_at = parse_iso8601(*removed);
   }
+  t.subject = s.text(19);
   return t;
 }
 
@@ -114,7 +115,7 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   auto rows = db_.prepare(
       "SELECT key, assignment_id, scope, role_id, role_name, principal_id, principal_type, principal_display_name, "
       "condition, created_on, created_by, first_seen, rule, severity, firing, baselined, allowed, occurrence, "
-      "removed_at FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
+      "removed_at, subject FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
   if (!rows) {
     return rows.error();
   }
@@ -166,8 +167,8 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
   auto ins = db_.prepare(
       "INSERT INTO assignment_state (tenant_id, key, assignment_id, scope, role_id, role_name, principal_id, "
       "principal_type, principal_display_name, condition, created_on, created_by, first_seen, rule, severity, firing, "
-      "baselined, allowed, occurrence, removed_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+      "baselined, allowed, occurrence, removed_at, subject) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
   if (!head || !wipe || !ins) {
     return db_.last_error("prepare cycle commit");
   }
@@ -194,7 +195,7 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
         .bind(13, format_iso8601(t.first_seen));
     ins->bind(14, t.rule).bind(15, engine::to_string(t.level)).bind(16, std::int64_t{t.firing ? 1 : 0});
     ins->bind(17, std::int64_t{t.baselined ? 1 : 0}).bind(18, std::int64_t{t.allowed ? 1 : 0});
-    ins->bind(19, std::int64_t{t.occurrence}).bind_optional(20, iso_or_null(t.removed_at));
+    ins->bind(19, std::int64_t{t.occurrence}).bind_optional(20, iso_or_null(t.removed_at)).bind(21, t.subject);
     if (auto r = ins->run(); !r) {
       return r.error();
     }

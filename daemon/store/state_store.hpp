@@ -17,7 +17,7 @@
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 struct outbox_item {
   std::int64_t seq = 0;

@@ -14,24 +14,29 @@ using namespace testing;
 constexpr const char* pinned_guid = "0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f";
 constexpr const char* pinned_key =
     "/providers/microsoft.authorization/roleassignments/0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f|/|"
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9|11111111-1111-1111-1111-111111111111|";
+// The key schema 2 gave the same assignment with its createdOn of 2025-02-11T10:00:00Z. Rows
+// migrated from schema 2 keep it as the subject of their alerts.
+constexpr const char* schema2_key =
+    "/providers/microsoft.authorization/roleassignments/0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f|/|"
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9|11111111-1111-1111-1111-111111111111|2025-02-11T10:00:00Z";
 
 TEST(identity_key, exact_form) {
   EXPECT_EQ(identity_key(elevation(pinned_guid)), pinned_key);
 }
 
-TEST(identity_key, without_creation_time_the_last_field_is_empty) {
-  assignment a = elevation(pinned_guid);
-  a.created_on.reset();
-  EXPECT_EQ(identity_key(a),
-            "/providers/microsoft.authorization/roleassignments/0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f|/|"
-            "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9|11111111-1111-1111-1111-111111111111|");
-}
-
-TEST(identity_key, creation_time_keeps_its_fraction) {
-  assignment a = elevation(pinned_guid);
-  a.created_on = at("2025-02-11T10:00:00.1234567Z");
-  EXPECT_TRUE(identity_key(a).ends_with("|2025-02-11T10:00:00.1234567Z"));
+// Invariant 8: the fifth field, once createdOn, is always empty, whatever the source wrote.
+TEST(identity_key, creation_time_is_never_part_of_it) {
+  const auto key_with = [](std::optional<timestamp> created_on) {
+    assignment a = elevation(pinned_guid);
+    a.created_on = created_on;
+    return identity_key(a);
+  };
+  EXPECT_EQ(key_with(std::nullopt), pinned_key);
+  EXPECT_EQ(key_with(at("2025-02-11T10:00:00.1234567Z")), pinned_key);
+  EXPECT_EQ(key_with(at("2025-02-11T10:00:00.1234568Z")), pinned_key);
+  EXPECT_EQ(key_with(at("2031-07-01T00:00:00Z")), pinned_key);
+  EXPECT_EQ(key_with(parse_iso8601("not a date")), pinned_key);
 }
 
 TEST(identity_key, casing_trailing_slashes_and_guid_forms_do_not_matter) {
@@ -63,6 +68,7 @@ TEST(identity_key, audit_and_display_fields_do_not_matter) {
   enriched.principal.display_name = "Alice";
   enriched.condition = "@Resource[...]";
   enriched.created_by = bob;
+  enriched.created_on = at("2024-01-01T00:00:00Z");
   EXPECT_EQ(identity_key(enriched), identity_key(plain));
 }
 
@@ -77,8 +83,60 @@ TEST(identity_key, each_identifying_field_matters) {
   EXPECT_TRUE(differs([](assignment& a) { a.scope = "/providers/Microsoft.Management/managementGroups/x"; }));
   EXPECT_TRUE(differs([](assignment& a) { a.role.id = owner_role; }));
   EXPECT_TRUE(differs([](assignment& a) { a.principal.id = bob; }));
-  EXPECT_TRUE(differs([](assignment& a) { a.created_on = at("2025-02-11T10:00:01Z"); }));
-  EXPECT_TRUE(differs([](assignment& a) { a.created_on.reset(); }));
+}
+
+// --- recreated: a delete-and-recreate under the same id, told from formatting ---
+
+assignment created_at(std::optional<timestamp> created_on) {
+  assignment a = elevation(pinned_guid);
+  a.created_on = created_on;
+  return a;
+}
+
+TEST(recreated, creation_times_a_second_or_more_apart) {
+  const timestamp t = at("2025-02-11T10:00:00.1234567Z");
+  EXPECT_TRUE(recreated(created_at(t), created_at(t + seconds{1})));
+  EXPECT_TRUE(recreated(created_at(t + seconds{1}), created_at(t)));
+  EXPECT_TRUE(recreated(created_at(t), created_at(t + std::chrono::hours{5})));
+  EXPECT_TRUE(recreated(created_at(t), created_at(t - std::chrono::hours{5})));
+}
+
+// ARM writes 7 fractional digits; other sources round or cut them.
+TEST(recreated, a_sub_second_difference_is_formatting) {
+  const timestamp t = at("2025-02-11T10:00:00.1234567Z");
+  EXPECT_FALSE(recreated(created_at(t), created_at(t)));
+  EXPECT_FALSE(recreated(created_at(t), created_at(at("2025-02-11T10:00:00.1234568Z"))));
+  EXPECT_FALSE(recreated(created_at(t), created_at(at("2025-02-11T10:00:00Z"))));
+  EXPECT_FALSE(recreated(created_at(t), created_at(at("2025-02-11T10:00:00.123+00:00"))));
+  EXPECT_FALSE(recreated(created_at(t), created_at(t + milliseconds{999})));
+  EXPECT_FALSE(recreated(created_at(t), created_at(t - milliseconds{999})));
+}
+
+TEST(recreated, unknown_on_either_side_is_the_same_assignment) {
+  const timestamp t = at("2025-02-11T10:00:00Z");
+  const timestamp later = t + std::chrono::hours{5};
+  EXPECT_FALSE(recreated(created_at(std::nullopt), created_at(later)));
+  EXPECT_FALSE(recreated(created_at(t), created_at(std::nullopt)));
+  EXPECT_FALSE(recreated(created_at(std::nullopt), created_at(std::nullopt)));
+  EXPECT_FALSE(recreated(created_at(t), created_at(parse_iso8601("yesterday"))));
+}
+
+// --- alert_subject ---
+
+TEST(alert_subject, a_stored_subject_wins) {
+  tracked_assignment t;
+  t.key = pinned_key;
+  t.subject = schema2_key;
+  t.occurrence = 4;
+  EXPECT_EQ(alert_subject(t), schema2_key);
+}
+
+TEST(alert_subject, without_one_it_is_the_occurrence_key) {
+  tracked_assignment t;
+  t.key = pinned_key;
+  EXPECT_EQ(alert_subject(t), pinned_key);
+  t.occurrence = 3;
+  EXPECT_EQ(alert_subject(t), std::string(pinned_key) + "#3");
 }
 
 TEST(canonical_scope, root_and_others) {
@@ -119,13 +177,30 @@ TEST(watch_subject_key, names_the_last_complete_cycle) {
 
 // Receivers de-duplicate on these values across versions: if this test fails, the id scheme
 // changed and every alert already sent gets a new name. Do not update the literals; add a v2.
+// The subject here is a schema 2 key: rows migrated from schema 2 still resolve under it.
 TEST(ids, pinned_values) {
-  EXPECT_EQ(correlation_key(tenant_guid, pinned_key), "7146d54ea7f079069a025e452528db34");
-  EXPECT_EQ(alert_id(tenant_guid, alert_kind::created, pinned_key), "8815c18bf970c7d5bf7f6eaeb5797938");
-  EXPECT_EQ(alert_id(tenant_guid, alert_kind::removed, pinned_key), "3d74d8ceeff95d8f3813b316c4487f21");
+  EXPECT_EQ(correlation_key(tenant_guid, schema2_key), "7146d54ea7f079069a025e452528db34");
+  EXPECT_EQ(alert_id(tenant_guid, alert_kind::created, schema2_key), "8815c18bf970c7d5bf7f6eaeb5797938");
+  EXPECT_EQ(alert_id(tenant_guid, alert_kind::removed, schema2_key), "3d74d8ceeff95d8f3813b316c4487f21");
   EXPECT_EQ(alert_id(tenant_guid, alert_kind::degraded, "watch|2025-03-01T12:00:00Z"),
             "f3034cd7d1e4c51503e0a15763548dd0");
   EXPECT_EQ(correlation_key(tenant_guid, "watch|2025-03-01T12:00:00Z"), "f644c69042e26a4aab1e771df0412c36");
+}
+
+// Upgrading to schema 3 renames no alert of an assignment that had no createdOn: its key was
+// already this one. One with a createdOn gets these ids from now on too; those already firing
+// at the upgrade keep their schema 2 subject (see the store's migration).
+TEST(ids, an_assignment_gets_the_ids_schema_2_gave_it_without_created_on) {
+  for (const std::optional<timestamp> created_on :
+       {std::optional<timestamp>{}, std::optional<timestamp>{at("2025-02-11T10:00:00Z")},
+        std::optional<timestamp>{at("2025-02-11T10:00:00.1234567Z")}}) {
+    assignment a = elevation(pinned_guid);
+    a.created_on = created_on;
+    const std::string key = identity_key(a);
+    EXPECT_EQ(alert_id(tenant_guid, alert_kind::created, key), "3a081a496d52607a84238f9e2508b4f4");
+    EXPECT_EQ(alert_id(tenant_guid, alert_kind::removed, key), "fc6a30591507008ed546a602bf80990e");
+    EXPECT_EQ(correlation_key(tenant_guid, key), "2cfd5c5bc0610f0a2ec8de9137848d75");
+  }
 }
 
 TEST(ids, thirty_two_lower_case_hex_digits) {

@@ -67,6 +67,8 @@ TEST_F(state_store_test, a_committed_cycle_survives_reopening_with_every_field) 
   next.assignments[1].current.principal.display_name = "Alice";
   next.assignments[1].occurrence = 3;
   next.assignments[1].removed_at = t0 + seconds{90};
+  next.assignments[0].subject = "a|2025-02-11T10:00:00.1234567Z";
+  next.assignments[1].subject = "b#3";
   next.health.consecutive_failures = 4;
   next.health.failing_since = t0 + seconds{10};
   next.health.last_success = t0;
@@ -202,6 +204,8 @@ TEST_F(state_store_test, a_version_1_database_is_migrated_with_its_data) {
   EXPECT_TRUE(state->assignments[0].firing);
   EXPECT_EQ(state->assignments[0].occurrence, 1);
   EXPECT_FALSE(state->assignments[0].removed_at);
+  EXPECT_EQ(state->assignments[0].key, "k");
+  EXPECT_EQ(state->assignments[0].subject, "k");
   EXPECT_EQ(state->health, engine::watch_health{});
 }
 
