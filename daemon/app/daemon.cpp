@@ -20,7 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -30,29 +29,6 @@ namespace {
 constexpr auto after_cancel_grace = std::chrono::seconds{2};
 
 }  // namespace
-
-result<listen_address> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos) {
-    return make_error(error_kind::config, fmt::format("listen '{}' is not host:port", text));
-  }
-  listen_address out;
-  out.host = text.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']') {
-    out.host = out.host.substr(1, out.host.size() - 2);
-  }
-  if (out.host.empty()) {
-    out.host = "0.0.0.0";
-  }
-  const auto port_text = std::string_view(text).substr(colon + 1);
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || value > 65535) {
-    return make_error(error_kind::config, fmt::format("listen '{}' has no valid port", text));
-  }
-  out.port = static_cast<std::uint16_t>(value);
-  return out;
-}
 
 struct daemon::impl {
   impl(asio::any_io_executor e, options o, std::function<config::load_result()> reload)

@@ -6,6 +6,7 @@
 #include "app/options.hpp"
 #include "common/asio.hpp"
 #include "common/error.hpp"
+#include "common/listen_address.hpp"
 #include "config/load.hpp"
 
 #include <cstdint>
@@ -35,11 +36,8 @@ class daemon {
   std::unique_ptr<impl> impl_;
 };
 
-// "127.0.0.1:9469", "[::1]:9469", ":9469" (all interfaces is spelled "0.0.0.0:9469").
-struct listen_address {
-  std::string host;
-  std::uint16_t port = 0;
-};
-result<listen_address> parse_listen(const std::string& text);
+// The parse `validate` checks [daemon] listen with: what it accepts, run binds.
+using rootwatch::listen_address;
+using rootwatch::parse_listen;
 
 }  // namespace rootwatch::app

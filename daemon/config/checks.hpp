@@ -15,17 +15,19 @@ namespace rootwatch::config {
 // or nullopt when nothing is close enough to be a plausible typo.
 std::optional<std::string_view> closest_match(std::string_view word, std::span<const std::string_view> candidates);
 
-// "'warning' is not one of trace, debug, info, warn, error; did you mean 'warn'?"
+// "'warning' is not one of trace, debug, info, warn, error; did you mean 'warn'?", the value
+// shown only when common/echo.hpp allows it; callers pass no value of a secret-bearing key.
 std::string not_one_of(std::string_view value, std::span<const std::string_view> allowed);
 
 // Tenant and sink names end up in metric labels, file names and log lines: [A-Za-z0-9._-]+.
 std::optional<std::string> name_problem(std::string_view name);
 
-// "" (off), "host:port" or "[ipv6]:port" with a port from 0 to 65535.
+// "" (off), or what common/listen_address.hpp parses: the check of `validate` is the parse
+// of `run`.
 std::optional<std::string> listen_problem(std::string_view listen);
 
-// An https:// URL with a host. `base` refuses query strings and fragments, which cannot be
-// joined with API paths.
+// What common/https_url.hpp refuses, the parse every request goes through. `base` also refuses
+// query strings and fragments, which cannot be joined with API paths.
 std::optional<std::string> https_url_problem(std::string_view url, bool base);
 
 // A POSIX environment variable name: [A-Za-z_][A-Za-z0-9_]*.

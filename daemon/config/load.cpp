@@ -1,6 +1,7 @@
 #include "config/load.hpp"
 
 #include "config/checks.hpp"
+#include "config/limits.hpp"
 #include "config/sections.hpp"
 
 #include <cerrno>
@@ -20,7 +21,7 @@ daemon_settings read_daemon(table_reader& top) {
   d.state_dir = r->non_empty_string("state_dir").value_or(d.state_dir);
   if (const auto listen = r->string("listen")) {
     if (const auto problem = listen_problem(*listen)) {
-      r->fail("listen", "invalid listen address '" + *listen + "': " + *problem);
+      r->fail("listen", *problem);
     } else {
       d.listen = *listen;
     }
@@ -101,11 +102,20 @@ settings read_settings(const toml::table& root, const std::string& path, detail:
 
 load_result load_string(std::string_view toml_text, const std::string& path_for_messages) {
   detail::diagnostics diags(path_for_messages);
+  if (!detail::check_text_shape(toml_text, diags)) {
+    return {.value = std::nullopt, .problems = diags.sorted()};
+  }
   toml::table root;
   try {
     root = toml::parse(toml_text, std::string_view{path_for_messages});
   } catch (const toml::parse_error& e) {
+    // The parser's description can quote a whole key; diagnostics caps it.
     diags.add(e.source(), "", std::string(e.description()));
+    return {.value = std::nullopt, .problems = diags.sorted()};
+  }
+  // A file past these bounds is not read further: its values would only be echoed, and its
+  // depth costs every reader below.
+  if (!detail::check_tree_shape(root, diags)) {
     return {.value = std::nullopt, .problems = diags.sorted()};
   }
   settings s = read_settings(root, path_for_messages, diags);

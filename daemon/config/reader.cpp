@@ -1,7 +1,10 @@
 #include "config/reader.hpp"
 
+#include "common/echo.hpp"
 #include "common/strings.hpp"
+#include "common/text.hpp"
 #include "config/checks.hpp"
+#include "config/limits.hpp"
 
 #include <algorithm>
 #include <tuple>
@@ -38,6 +41,28 @@ std::string_view describe(toml::node_type type) {
 constexpr std::string_view duration_forms =
     "write a number and a unit (ms, s, m, h or d), or a sum of them: \"500ms\", \"30s\", \"5m\", \"6h\", \"1h30m\"";
 
+// Problem texts are built from values of the file; these keep a hostile file from making one
+// the size of the file. Ours are far shorter.
+constexpr std::size_t max_key_text = 160;
+constexpr std::size_t max_message_text = 600;
+
+// Keys whose values are, or may be pasted where there should be, a secret: their values are
+// never repeated in a message, whatever the check.
+bool may_hold_secret(std::string_view name) {
+  const std::string lower = to_lower(name);
+  for (const std::string_view word : {"secret", "token", "key", "password", "url", "credential"}) {
+    if (lower.find(word) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// " 'value'" or "" as echo_value() decides, and always "" for a key that may hold a secret.
+std::string shown(std::string_view name, std::string_view value) {
+  return may_hold_secret(name) ? std::string{} : echo_value(value);
+}
+
 std::string minimum_message(milliseconds minimum) {
   if (minimum == milliseconds{1}) {
     return "must be more than 0s";
@@ -52,14 +77,17 @@ void diagnostics::add(const toml::source_region& where, std::string key, std::st
       .file = file_,
       .line = static_cast<int>(where.begin.line),
       .column = static_cast<int>(where.begin.column),
-      .key = std::move(key),
-      .message = std::move(message),
+      .key = escape_control(cut_utf8(key, max_key_text)),
+      .message = escape_control(cut_utf8(message, max_message_text)),
   });
 }
 
 void diagnostics::add_whole_file(std::string key, std::string message) {
-  problems_.push_back(
-      problem{.file = file_, .line = 0, .column = 0, .key = std::move(key), .message = std::move(message)});
+  problems_.push_back(problem{.file = file_,
+                              .line = 0,
+                              .column = 0,
+                              .key = escape_control(cut_utf8(key, max_key_text)),
+                              .message = escape_control(cut_utf8(message, max_message_text))});
 }
 
 std::vector<problem> diagnostics::sorted() const {
@@ -136,7 +164,8 @@ std::optional<std::string> table_reader::guid(std::string_view name, need n) {
     return std::nullopt;
   }
   if (!is_guid(*value)) {
-    fail(name, "'" + *value + "' is not a GUID: expected the form 00000000-0000-0000-0000-000000000000");
+    // Not quoted: a client secret pasted into client_id is the likely mistake here.
+    fail(name, "is not a GUID: expected the form 00000000-0000-0000-0000-000000000000");
     return std::nullopt;
   }
   return to_lower(*value);
@@ -158,15 +187,16 @@ std::optional<milliseconds> table_reader::duration(std::string_view name, millis
   }
   const auto value = parse_duration(text->get());
   if (!value) {
-    fail(name, "invalid duration \"" + text->get() + "\": " + std::string(duration_forms));
+    const std::string quoted = shown(name, text->get());
+    fail(name, "invalid duration" + (quoted.empty() ? "" : " " + quoted) + ": " + std::string(duration_forms));
     return std::nullopt;
   }
   if (*value < minimum) {
-    fail(name, minimum_message(minimum) + ", not \"" + text->get() + "\"");
+    fail(name, minimum_message(minimum) + ", not " + format_duration(*value));
     return std::nullopt;
   }
   if (*value > maximum) {
-    fail(name, "must be at most " + format_duration(maximum) + ", not \"" + text->get() + "\"");
+    fail(name, "must be at most " + format_duration(maximum) + ", not " + format_duration(*value));
     return std::nullopt;
   }
   return value;
@@ -225,7 +255,7 @@ std::optional<std::string> table_reader::one_of(std::string_view name, std::span
     return std::nullopt;
   }
   if (std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
-    fail(name, not_one_of(*value, allowed));
+    fail(name, not_one_of(may_hold_secret(name) ? std::string_view{} : std::string_view{*value}, allowed));
     return std::nullopt;
   }
   return value;
@@ -300,8 +330,9 @@ void table_reader::reject_unknown_keys() {
     if (std::find(known_.begin(), known_.end(), name) != known_.end()) {
       continue;
     }
-    std::string message = title_.empty() ? "unknown top-level key '" + std::string(name) + "'"
-                                         : "unknown key '" + std::string(name) + "' in " + title_;
+    const std::string quoted = echo_value(name);
+    std::string message = "unknown " + std::string(title_.empty() ? "top-level key" : "key") +
+                          (quoted.empty() ? "" : " " + quoted) + (title_.empty() ? "" : " in " + title_);
     if (const auto guess = closest_match(name, candidates)) {
       message += "; did you mean '" + std::string(*guess) + "'?";
     }
@@ -320,28 +351,34 @@ void unique_names::check(table_reader& reader, std::string_view key, const std::
   std::string where = reader.key() + " at line " + std::to_string(reader.line_of(key));
   const auto [it, inserted] = first_.emplace(name, std::move(where));
   if (!inserted) {
-    reader.fail(key, what_ + " name '" + name + "' is already used by " + it->second);
+    const std::string quoted = echo_value(name);
+    reader.fail(key, what_ + " name " + (quoted.empty() ? "" : quoted + " ") + "is already used by " + it->second);
   }
 }
 
 namespace {
 
-std::map<std::string, int> lines_below(const toml::table& table, const std::string& prefix) {
-  std::map<std::string, int> lines;
+// One path string, grown and cut back, and one map: linear in the size of the table. The
+// depth bound keeps it so even for a table that check_tree_shape() has not seen.
+void collect_lines(const toml::table& table, std::string& path, std::size_t depth, std::map<std::string, int>& out) {
   for (auto&& [key, node] : table) {
-    const std::string dotted = prefix + std::string(key.str());
-    lines[dotted] = static_cast<int>(key.source().begin.line);
-    if (const auto* sub = node.as_table()) {
-      lines.merge(lines_below(*sub, dotted + "."));
+    const std::size_t size = path.size();
+    path += key.str();
+    out.emplace(path, static_cast<int>(key.source().begin.line));
+    if (const auto* sub = node.as_table(); sub != nullptr && depth < max_nesting) {
+      path += '.';
+      collect_lines(*sub, path, depth + 1, out);
     }
+    path.resize(size);
   }
-  return lines;
 }
 
 }  // namespace
 
 std::map<std::string, int> key_lines(const toml::table& table) {
-  auto lines = lines_below(table, "");
+  std::map<std::string, int> lines;
+  std::string path;
+  collect_lines(table, path, 0, lines);
   lines[""] = static_cast<int>(table.source().begin.line);
   return lines;
 }

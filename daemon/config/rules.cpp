@@ -26,9 +26,8 @@ std::vector<std::string> read_scopes(table_reader& r) {
   }
   for (const auto& element : *elements) {
     if (!element.value.starts_with('/')) {
-      r.fail_at(
-          *element.node, element.key,
-          "'" + element.value + "' is not a scope: scopes start with '/', e.g. \"/\" for the root management group");
+      r.fail_at(*element.node, element.key,
+                "is not a scope: scopes start with '/', e.g. \"/\" for the root management group");
     } else {
       out.push_back(element.value);
     }

@@ -1,20 +1,17 @@
 #pragma once
 
 #include "common/error.hpp"
+#include "common/https_url.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace rootwatch::net {
 
-struct url_parts {
-  std::string host;    // without IPv6 brackets: what to resolve and verify against
-  std::string port;    // "443" when absent
-  std::string target;  // path and query exactly as written (nextLink is never re-encoded)
-  bool host_is_ip = false;
-};
+using url_parts = https_url;
 
-// https:// only: TLS is not optional (invariant 6).
+// common/https_url.hpp's parse, the same one `validate` uses, with the error naming the URL
+// as redact_url() shows it.
 result<url_parts> parse_https_url(std::string_view url);
 
 // What of a URL may be shown: scheme, host and port. Paths and queries of webhook URLs carry

@@ -133,8 +133,7 @@ credential.kind = "azure_cli"
 )"));
   EXPECT_EQ(p.key, "tenant[0].tenant_id");
   EXPECT_EQ(p.line, 3);
-  EXPECT_EQ(p.message,
-            "'contoso.onmicrosoft.com' is not a GUID: expected the form 00000000-0000-0000-0000-000000000000");
+  EXPECT_EQ(p.message, "is not a GUID: expected the form 00000000-0000-0000-0000-000000000000");
 }
 
 TEST(ConfigErrors, BadDuration) {
@@ -142,7 +141,7 @@ TEST(ConfigErrors, BadDuration) {
   EXPECT_EQ(p.key, "daemon.shutdown_grace");
   EXPECT_EQ(p.line, 9);
   EXPECT_EQ(p.column, 18);
-  EXPECT_THAT(p.message, HasSubstr("invalid duration \"5 minutes\""));
+  EXPECT_THAT(p.message, HasSubstr("invalid duration '5 minutes'"));
   EXPECT_THAT(p.message, HasSubstr("\"500ms\", \"30s\", \"5m\", \"6h\", \"1h30m\""));
 }
 
@@ -155,7 +154,7 @@ poll_interval = "500ms"
 )"));
   EXPECT_EQ(p.key, "tenant[0].poll_interval");
   EXPECT_EQ(p.line, 5);
-  EXPECT_EQ(p.message, "must be at least 1s, not \"500ms\"");
+  EXPECT_EQ(p.message, "must be at least 1s, not 500ms");
 }
 
 TEST(ConfigErrors, RequestTimeoutTooSmall) {
@@ -166,7 +165,7 @@ credential.kind = "azure_cli"
 request_timeout = "0s"
 )"));
   EXPECT_EQ(p.key, "tenant[0].request_timeout");
-  EXPECT_EQ(p.message, "must be at least 1s, not \"0s\"");
+  EXPECT_EQ(p.message, "must be at least 1s, not 0s");
 }
 
 TEST(ConfigErrors, DuplicateTenantNames) {
@@ -315,7 +314,7 @@ url = "http://hooks.example.net/T000/B000/tokenvalue"
   const problem p = only(problems);
   EXPECT_EQ(p.key, "sink[0].url");
   EXPECT_EQ(p.line, 11);
-  EXPECT_EQ(p.message, "http:// is refused because TLS is always on; use an https:// URL");
+  EXPECT_EQ(p.message, "only https:// URLs are allowed: http:// is refused because TLS is always on");
   EXPECT_THAT(all_messages(problems), Not(HasSubstr("tokenvalue")));
 }
 
@@ -377,7 +376,7 @@ retry_initial_backoff = "10m"
   EXPECT_EQ(problems[0].key, "sink[0].signing_secret_env");
   EXPECT_EQ(problems[0].message, "set at most one of signing_secret_file and signing_secret_env");
   EXPECT_EQ(problems[1].key, "sink[0].give_up_after");
-  EXPECT_EQ(problems[1].message, "must be more than 0s, not \"0s\"");
+  EXPECT_EQ(problems[1].message, "must be more than 0s, not 0s");
   EXPECT_EQ(problems[2].key, "sink[0].retry_initial_backoff");
   EXPECT_EQ(problems[2].message, "retry_max_backoff (5m) must not be shorter than retry_initial_backoff (10m)");
 }
@@ -448,8 +447,7 @@ log_format = "Json"
   EXPECT_EQ(problems[0].key, "daemon.state_dir");
   EXPECT_EQ(problems[0].message, "must not be empty");
   EXPECT_EQ(problems[1].key, "daemon.listen");
-  EXPECT_EQ(problems[1].message,
-            "invalid listen address '::1:9469': write an IPv6 address in brackets, e.g. [::1]:9469");
+  EXPECT_EQ(problems[1].message, "'::1:9469' has an IPv6 address without brackets: write it as [::1]:9469");
   EXPECT_THAT(problems[2].message, HasSubstr("did you mean 'warn'?"));
   EXPECT_THAT(problems[3].message, HasSubstr("did you mean 'json'?"));
 }
