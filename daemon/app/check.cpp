@@ -6,6 +6,7 @@
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/rng.hpp"
+#include "common/strings.hpp"
 #include "engine/alert_json.hpp"
 #include "net/https_client.hpp"
 #include "net/tls.hpp"
@@ -68,7 +69,10 @@ awaitable<int> run_check(options opts) {
   }
   auto gen = build_generation(*(*shared)->svc, opts.settings);
   if (!gen) {
-    spdlog::error("{}", gen.error().message);
+    // One log call per problem: the log formatters escape a "\n" (log injection).
+    for (const auto& line : split(gen.error().message, '\n')) {
+      spdlog::error("{}", line);
+    }
     co_return exit_error;
   }
   bool failed = false;

@@ -6,6 +6,7 @@
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/rng.hpp"
+#include "common/strings.hpp"
 #include "common/version.hpp"
 #include "net/http_server.hpp"
 #include "net/https_client.hpp"
@@ -168,7 +169,10 @@ struct daemon::impl {
     }
     auto fresh = build_generation(*svc, next);
     if (!fresh) {
-      spdlog::error("reload refused, the running configuration stays: {}", fresh.error().message);
+      // One log call per problem: the log formatters escape a "\n" (log injection).
+      for (const auto& line : split(fresh.error().message, '\n')) {
+        spdlog::error("reload refused, the running configuration stays: {}", line);
+      }
       stats.set("rootwatch_config_last_reload_successful", {}, 0);
       notifier.ready(health.status_line());
       co_return;

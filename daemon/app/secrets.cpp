@@ -1,5 +1,6 @@
 #include "app/secrets.hpp"
 
+#include "common/secret_scrub.hpp"
 #include "common/strings.hpp"
 #include "net/url.hpp"
 
@@ -23,6 +24,17 @@ std::string strip_line_end(std::string s) {
     s.pop_back();
   }
   return s;
+}
+
+// The key as written ("whsec_<base64>") and its base64 part, which is what a receiver that
+// echoes its configuration would show.
+void register_signing_key_text(std::string_view text) {
+  text = trim(text);
+  register_secret(text);
+  constexpr std::string_view prefix = "whsec_";
+  if (text.substr(0, prefix.size()) == prefix) {
+    register_secret(text.substr(prefix.size()));
+  }
 }
 
 }  // namespace
@@ -61,14 +73,18 @@ result<std::string> read_secret_env(const std::string& name, const env_lookup& g
 }
 
 result<std::string> read_client_secret(const config::tenant_settings& tenant, const env_lookup& getenv) {
-  if (!tenant.credential.client_secret_file.empty()) {
-    return read_secret_file(tenant.credential.client_secret_file, getenv);
+  if (tenant.credential.client_secret_file.empty() && tenant.credential.client_secret_env.empty()) {
+    return make_error(error_kind::config,
+                      fmt::format("tenant {}: neither client_secret_file nor client_secret_env is set", tenant.name));
   }
-  if (!tenant.credential.client_secret_env.empty()) {
-    return read_secret_env(tenant.credential.client_secret_env, getenv);
+  auto secret = !tenant.credential.client_secret_file.empty()
+                    ? read_secret_file(tenant.credential.client_secret_file, getenv)
+                    : read_secret_env(tenant.credential.client_secret_env, getenv);
+  if (secret) {
+    // Known from the moment it is read: whatever echoes it later is scrubbed (invariant 5).
+    register_secret(*secret);
   }
-  return make_error(error_kind::config,
-                    fmt::format("tenant {}: neither client_secret_file nor client_secret_env is set", tenant.name));
+  return secret;
 }
 
 result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, const env_lookup& getenv) {
@@ -83,6 +99,9 @@ result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, con
     }
     out.url = std::string(trim(*url));
   }
+  // Webhook URLs carry their token in the path or the query; a receiver or proxy that echoes
+  // the URL, or a part of it, in an error has it scrubbed (invariant 5).
+  register_url_secrets(out.url);
   if (auto parsed = net::parse_https_url(out.url); !parsed) {
     return with_context(parsed.error(), fmt::format("sink {} url", sink.name));
   }
@@ -92,6 +111,7 @@ result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, con
     if (!text) {
       return with_context(text.error(), fmt::format("sink {} signing secret", sink.name));
     }
+    register_signing_key_text(*text);
     auto key = sinks::parse_signing_key(*text);
     if (!key) {
       return with_context(key.error(), fmt::format("sink {} signing secret", sink.name));

@@ -3,6 +3,7 @@
 #include "auth/token_endpoint.hpp"
 #include "common/clock.hpp"
 #include "common/encoding.hpp"
+#include "common/secret_scrub.hpp"
 #include "net/https_client.hpp"
 
 #include <fmt/format.h>
@@ -18,6 +19,9 @@ awaitable<result<access_token>> client_secret_credential::fetch(std::string scop
   if (!secret) {
     co_return secret.error();
   }
+  // Known before it is sent: a token endpoint or proxy that echoes the form back, raw or
+  // encoded, has it removed from whatever error is made of the answer (invariant 5).
+  register_secret(*secret);
   net::request req;
   req.method = "POST";
   req.url = fmt::format("{}/{}/oauth2/v2.0/token", options_.authority, form_encode(options_.tenant_id));

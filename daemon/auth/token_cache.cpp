@@ -3,11 +3,37 @@
 #include "auth/token_endpoint.hpp"
 #include "common/clock.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace rootwatch::auth {
+
+namespace {
+
+// Ends a refresh however fetch() leaves: with a value, with an exception, or with the
+// coroutine destroyed at shutdown. A flag left set would make every later caller wait for a
+// refresh that never comes: the watcher blind for good.
+class refresh_in_flight {
+ public:
+  refresh_in_flight(bool& refreshing, asio::steady_timer& refreshed) : refreshing_(refreshing), refreshed_(refreshed) {
+    refreshing_ = true;
+  }
+  ~refresh_in_flight() {
+    refreshing_ = false;
+    refreshed_.cancel();
+  }
+  refresh_in_flight(const refresh_in_flight&) = delete;
+  refresh_in_flight& operator=(const refresh_in_flight&) = delete;
+
+ private:
+  bool& refreshing_;
+  asio::steady_timer& refreshed_;
+};
+
+}  // namespace
 
 struct token_cache::entry {
   explicit entry(const asio::any_io_executor& ex) : refreshed(ex, asio::steady_timer::time_point::max()) {}
@@ -28,6 +54,23 @@ void token_cache::invalidate(const std::string& scope) {
   }
 }
 
+awaitable<result<access_token>> token_cache::fetch_guarded(entry& e, std::string scope) {
+  const refresh_in_flight guard(e.refreshing, e.refreshed);
+  // A credential turns what it receives into errors; an exception here is a bug, which is
+  // reported as an error for this tenant instead of ending the daemon (invariant 10).
+  try {
+    auto fresh = co_await source_->fetch(std::move(scope));
+    co_return fresh;
+  } catch (const boost::system::system_error& ex) {
+    if (ex.code() == asio::error::operation_aborted) {
+      co_return make_error(error_kind::cancelled, "token request cancelled");
+    }
+    co_return make_error(error_kind::internal, fmt::format("{} credential failed: {}", source_->kind(), ex.what()));
+  } catch (const std::exception& ex) {
+    co_return make_error(error_kind::internal, fmt::format("{} credential failed: {}", source_->kind(), ex.what()));
+  }
+}
+
 awaitable<result<std::string>> token_cache::get(std::string scope) {
   auto& slot = entries_[scope];
   if (!slot) {
@@ -44,11 +87,8 @@ awaitable<result<std::string>> token_cache::get(std::string scope) {
     }
     co_await e.refreshed.async_wait(asio::as_tuple(asio::use_awaitable));
   }
-  e.refreshing = true;
   ++fetches_;
-  auto fresh = co_await source_->fetch(scope);
-  e.refreshing = false;
-  e.refreshed.cancel();
+  auto fresh = co_await fetch_guarded(e, std::move(scope));
   if (fresh) {
     e.token = std::move(*fresh);
     last_refresh_error_.reset();

@@ -32,6 +32,8 @@ class token_cache {
 
  private:
   struct entry;
+  awaitable<result<access_token>> fetch_guarded(entry& e, std::string scope);
+
   asio::any_io_executor ex_;
   std::unique_ptr<credential> source_;
   const clock& clock_;

@@ -1,7 +1,9 @@
 #include "azure/arm_parse.hpp"
 
 #include "common/json.hpp"
+#include "common/secret_scrub.hpp"
 #include "common/strings.hpp"
+#include "common/text.hpp"
 
 #include <fmt/format.h>
 
@@ -12,14 +14,9 @@ error malformed(std::string_view detail) {
   return make_error(error_kind::parse, fmt::format("malformed role assignment list: {}", detail));
 }
 
-const json* member(const json& object, const char* name) {
-  const auto it = object.find(name);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
 result<std::optional<std::string>> optional_string(const json& object, const char* name) {
-  const json* v = member(object, name);
-  if (!v) {
+  const json* v = find_member(object, name);
+  if (v == nullptr) {
     return std::optional<std::string>{};
   }
   if (!v->is_string()) {
@@ -43,7 +40,7 @@ result<engine::assignment> parse_item(const json& item) {
   if (!item.is_object()) {
     return malformed("an entry of 'value' is not an object");
   }
-  const json* props = member(item, "properties");
+  const json* props = find_member(item, "properties");
   if (!props || !props->is_object()) {
     return malformed("an entry has no 'properties' object");
   }
@@ -96,7 +93,7 @@ result<assignment_page> parse_role_assignment_page(std::string_view body) {
   if (!j.is_object()) {
     return malformed("the body is not a JSON object");
   }
-  const json* value = member(j, "value");
+  const json* value = find_member(j, "value");
   if (!value || !value->is_array()) {
     return malformed("no 'value' array");
   }
@@ -124,8 +121,8 @@ result<std::string> parse_role_definition_name(std::string_view body) {
   if (j.is_discarded() || !j.is_object()) {
     return make_error(error_kind::parse, "malformed role definition: the body is not a JSON object");
   }
-  const json* props = member(j, "properties");
-  const json* name = props && props->is_object() ? member(*props, "roleName") : nullptr;
+  const json* props = find_member(j, "properties");
+  const json* name = props && props->is_object() ? find_member(*props, "roleName") : nullptr;
   if (!name || !name->is_string()) {
     return make_error(error_kind::parse, "malformed role definition: no properties.roleName");
   }
@@ -137,22 +134,24 @@ error arm_error(int status, std::string_view body, std::string_view what) {
   std::string message;
   const json j = json::parse(body, nullptr, false);
   if (j.is_object()) {
-    const json* inner = member(j, "error");
+    const json* inner = find_member(j, "error");
     const json& e = inner && inner->is_object() ? *inner : j;
     for (const char* key : {"code", "Code"}) {
-      if (const json* c = member(e, key); c && c->is_string()) {
+      if (const json* c = find_member(e, key); c && c->is_string()) {
         code = c->get<std::string>();
       }
     }
     for (const char* key : {"message", "Message"}) {
-      if (const json* m = member(e, key); m && m->is_string()) {
+      if (const json* m = find_member(e, key); m && m->is_string()) {
         message = m->get<std::string>();
       }
     }
   }
-  if (message.size() > 300) {
-    message.resize(300);
-  }
+  // Scrub before cutting, so that no half of a secret survives; cut on a code-point boundary,
+  // so that a name such as "jörg@…" cut in its middle cannot make the text invalid UTF-8
+  // (invariant 10). make_error scrubs the whole text again.
+  code = cut_utf8(scrub_secrets(code), 100);
+  message = cut_utf8(scrub_secrets(message), 300);
   std::string text = fmt::format("{} answered {}", what, status);
   if (!code.empty()) {
     text += " " + code;

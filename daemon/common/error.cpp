@@ -1,5 +1,7 @@
 #include "common/error.hpp"
 
+#include "common/secret_scrub.hpp"
+
 #include <stdexcept>
 
 namespace rootwatch {
@@ -37,7 +39,9 @@ std::string_view to_string(error_kind kind) {
 error error::make(error_kind kind, std::string message, bool retryable) {
   error e;
   e.kind = kind;
-  e.message = std::move(message);
+  // Every message may quote an answer from outside, which may echo a secret: remove it here,
+  // once, so that no printer, store or sink has to remember to (invariant 5).
+  e.message = scrub_secrets(message);
   e.retryable = retryable;
   return e;
 }
@@ -47,7 +51,7 @@ void throw_exception_from_error(const error& e, const boost::source_location&) {
 }
 
 error with_context(error e, std::string_view context) {
-  e.message = std::string(context) + ": " + e.message;
+  e.message = scrub_secrets(std::string(context) + ": " + e.message);
   return e;
 }
 

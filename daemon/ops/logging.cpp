@@ -1,6 +1,8 @@
 #include "ops/logging.hpp"
 
 #include "common/json.hpp"
+#include "common/secret_scrub.hpp"
+#include "common/text.hpp"
 #include "common/time.hpp"
 
 #include <spdlog/pattern_formatter.h>
@@ -32,11 +34,35 @@ int journal_priority(spdlog::level::level_enum level) {
   }
 }
 
+// Every log call goes through one of the formatters below, so this is the one place where
+// text from outside is made safe to log, whatever the call site forgot: secrets removed
+// (defence in depth: errors are scrubbed when built), and control characters escaped, so that
+// a "\n" in an answer cannot end the line and forge the next one.
+std::string safe_payload(const spdlog::details::log_msg& msg) {
+  return escape_control(scrub_secrets(std::string_view(msg.payload.data(), msg.payload.size())));
+}
+
+class text_formatter final : public spdlog::formatter {
+ public:
+  text_formatter()
+      : inner_(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v",
+                                                           spdlog::pattern_time_type::utc)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string payload = safe_payload(msg);
+    spdlog::details::log_msg safe = msg;
+    safe.payload = spdlog::string_view_t(payload.data(), payload.size());
+    inner_->format(safe, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<text_formatter>(); }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
+};
+
 class journal_formatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    fmt::format_to(std::back_inserter(dest), "<{}>{}\n", journal_priority(msg.level),
-                   std::string_view(msg.payload.data(), msg.payload.size()));
+    fmt::format_to(std::back_inserter(dest), "<{}>{}\n", journal_priority(msg.level), safe_payload(msg));
   }
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<journal_formatter>(); }
 };
@@ -48,7 +74,7 @@ class json_formatter final : public spdlog::formatter {
         {"time", format_iso8601(std::chrono::time_point_cast<timestamp::duration>(msg.time))},
         {"level",
          std::string(spdlog::level::to_string_view(msg.level).data(), spdlog::level::to_string_view(msg.level).size())},
-        {"message", std::string(msg.payload.data(), msg.payload.size())},
+        {"message", safe_payload(msg)},
     };
     const std::string text = dump_tolerant(line);
     dest.append(text.data(), text.data() + text.size());
@@ -59,6 +85,18 @@ class json_formatter final : public spdlog::formatter {
 
 }  // namespace
 
+std::unique_ptr<spdlog::formatter> make_log_formatter(log_style style) {
+  switch (style) {
+    case log_style::text:
+      return std::make_unique<text_formatter>();
+    case log_style::journal:
+      return std::make_unique<journal_formatter>();
+    case log_style::json:
+      return std::make_unique<json_formatter>();
+  }
+  return std::make_unique<text_formatter>();
+}
+
 result<void> setup_logging(std::string_view level, log_style style) {
   const auto parsed = spdlog::level::from_str(std::string(level));
   if (parsed == spdlog::level::off && level != "off") {
@@ -66,18 +104,7 @@ result<void> setup_logging(std::string_view level, log_style style) {
   }
   auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("rootwatch", sink);
-  switch (style) {
-    case log_style::text:
-      logger->set_formatter(
-          std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v", spdlog::pattern_time_type::utc));
-      break;
-    case log_style::journal:
-      logger->set_formatter(std::make_unique<journal_formatter>());
-      break;
-    case log_style::json:
-      logger->set_formatter(std::make_unique<json_formatter>());
-      break;
-  }
+  logger->set_formatter(make_log_formatter(style));
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));

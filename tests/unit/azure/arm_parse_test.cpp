@@ -450,7 +450,9 @@ TEST(arm_error, a_long_message_is_cut) {
   const auto e =
       arm_error(500, R"({"error":{"code":"InternalServerError","message":")" + std::string(10'000, 'm') + R"("}})",
                 "arm role assignments");
-  EXPECT_EQ(e.message, "arm role assignments answered 500 InternalServerError: " + std::string(300, 'm'));
+  // "…" marks the cut.
+  EXPECT_EQ(e.message,
+            "arm role assignments answered 500 InternalServerError: " + std::string(300, 'm') + "\xE2\x80\xA6");
 }
 
 // --- builtin_role_name ---
