@@ -15,10 +15,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -85,6 +89,28 @@ ops::log_style log_style_for(const config::settings& cfg) {
     return ops::log_style::json;
   }
   return ops::stderr_is_journal(environment("JOURNAL_STREAM")) ? ops::log_style::journal : ops::log_style::text;
+}
+
+// Raises the soft RLIMIT_NOFILE to the hard limit. The soft default of 1024 exists for programs
+// that use select(); Asio uses epoll, and every tenant, sink and health client needs sockets.
+// Failing to raise it is not fatal: the daemon works within the lower limit.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::debug("cannot read the descriptor limit: {}", std::strerror(errno));
+    return;
+  }
+  if (limit.rlim_cur >= limit.rlim_max) {
+    spdlog::debug("descriptor limit {} is already the hard limit", limit.rlim_cur);
+    return;
+  }
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::debug("cannot raise the descriptor limit from {} to {}: {}", before, limit.rlim_max, std::strerror(errno));
+    return;
+  }
+  spdlog::debug("descriptor limit raised from {} to the hard limit {}", before, limit.rlim_max);
 }
 
 int print_problems(const std::vector<config::problem>& problems) {
@@ -225,6 +251,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", r.error().message.c_str());
     return exit_usage;
   }
+  raise_descriptor_limit();
   if (args->command == "run") {
     return run_daemon(std::move(cfg));
   }

@@ -237,7 +237,12 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
     so.address = where->host;
     so.port = where->port;
     so.body_limit = 16 * 1024;
-    so.idle_timeout = milliseconds{10'000};
+    // A probe or a scrape sends its request at once: a few seconds is plenty, and an idle or
+    // trickling connection gives its descriptor back quickly.
+    so.idle_timeout = milliseconds{3'000};
+    // Enough for probes and scrapers; beyond it the longest idle connection is closed, so
+    // that idle connections cannot take the descriptors that Azure and the sinks need.
+    so.max_connections = 64;
     so.on_error = [](std::string_view what) { spdlog::warn("health listener: {}", what); };
     auto server = net::http_server::listen(ex, so, ops::health_handler(p->health, p->stats));
     if (!server) {

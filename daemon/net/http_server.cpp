@@ -31,12 +31,14 @@ constexpr auto accept_retry_pause = std::chrono::milliseconds(100);
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// What stop() needs to reach inside a connection: its socket, to end a wait for the next
-// request, and its delay timer, so that a deliberately slow answer does not hold up shutdown.
+// What stop() and the connection cap need to reach inside a connection: its socket, to end a
+// wait for the next request, and its delay timer, so that a deliberately slow answer does not
+// hold up shutdown.
 struct connection_entry {
-  beast::tcp_stream* stream = nullptr;
+  beast::tcp_stream* stream = nullptr;  // null until the connection's coroutine has started
   asio::steady_timer* delay_timer = nullptr;
-  bool idle = true;  // waiting for a request rather than handling one
+  bool idle = true;   // waiting for a request (or in the TLS handshake) rather than handling one
+  bool shed = false;  // closed to make room for a newer connection; no longer counted as open
 };
 
 struct shared_state {
@@ -47,8 +49,13 @@ struct shared_state {
   server_options options;
   request_handler handler;
   bool stopping = false;
+  // Longest idle first: a connection moves to the back each time it starts waiting for a
+  // request, so the front-most idle one is the one to shed.
   std::list<connection_entry> connections;
   std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::size_t> open{0};  // listed and not shed; atomic for readers on other threads
+  std::atomic<std::size_t> peak{0};
+  std::atomic<std::uint64_t> shed{0};
   std::uint16_t port = 0;
 
   void report(std::string_view what) const {
@@ -58,21 +65,77 @@ struct shared_state {
   }
 };
 
-// Keeps a connection listed in shared_state for exactly as long as its coroutine lives.
+// Keeps a connection listed in shared_state from its accept until its coroutine ends; it
+// counts toward max_connections for that long, unless it was shed first. Created in the
+// accept loop (not in the coroutine, which starts later) so that a burst of accepts cannot
+// slip past the cap.
 class connection_registration {
  public:
-  connection_registration(shared_state& st, beast::tcp_stream& stream, asio::steady_timer& delay_timer)
-      : st_(st), it_(st.connections.insert(st.connections.end(), connection_entry{&stream, &delay_timer, true})) {}
-  ~connection_registration() { st_.connections.erase(it_); }
-  connection_registration(const connection_registration&) = delete;
-  connection_registration& operator=(const connection_registration&) = delete;
+  explicit connection_registration(std::shared_ptr<shared_state> st)
+      : st_(std::move(st)), it_(st_->connections.insert(st_->connections.end(), connection_entry{})) {
+    const auto now_open = ++st_->open;
+    if (now_open > st_->peak) {
+      st_->peak = now_open;
+    }
+  }
+  connection_registration(connection_registration&& other) noexcept : st_(std::move(other.st_)), it_(other.it_) {}
+  connection_registration& operator=(connection_registration&&) = delete;
+  ~connection_registration() {
+    if (!st_) {
+      return;
+    }
+    if (!it_->shed) {
+      --st_->open;
+    }
+    st_->connections.erase(it_);
+  }
 
-  connection_entry& entry() { return *it_; }
+  void attach(beast::tcp_stream& stream, asio::steady_timer& delay_timer) {
+    it_->stream = &stream;
+    it_->delay_timer = &delay_timer;
+  }
+
+  void set_idle() {
+    it_->idle = true;
+    st_->connections.splice(st_->connections.end(), st_->connections, it_);
+  }
+  void set_busy() { it_->idle = false; }
 
  private:
-  shared_state& st_;
+  std::shared_ptr<shared_state> st_;
   std::list<connection_entry>::iterator it_;
 };
+
+// Says that the cap is at work without a line per connection: an attack opens thousands.
+void note_shed(shared_state& st) {
+  const auto n = ++st.shed;
+  if (n == 1 || n == 10 || n == 100 || n % 1000 == 0) {
+    st.report(
+        fmt::format("at the cap of {} open connections: {} connection(s) closed or refused so far, the "
+                    "longest idle first",
+                    st.options.max_connections, n));
+  }
+}
+
+// Keeps the open connections under max_connections. True when a new one may be served: there
+// was room, or the longest idle connection was closed to make some. Closing it at once (not
+// merely cancelling its read) keeps the descriptor count within the cap at every moment.
+bool make_room(shared_state& st) {
+  if (st.options.max_connections == 0 || st.open < st.options.max_connections) {
+    return true;
+  }
+  for (auto& c : st.connections) {
+    if (c.stream != nullptr && c.idle && !c.shed) {
+      c.shed = true;
+      --st.open;
+      c.stream->close();
+      note_shed(st);
+      return true;
+    }
+  }
+  note_shed(st);
+  return false;
+}
 
 // How a connection ends: politely (TLS close_notify, FIN), after a rejected request (drain
 // what the peer still sends), or abruptly (error, or a body cut off on purpose).
@@ -221,10 +284,10 @@ awaitable<ending> serve_requests(Stream& stream, shared_state& st, connection_re
     parser.header_limit(header_limit);
     parser.body_limit(st.options.body_limit);
 
-    reg.entry().idle = true;
+    reg.set_idle();
     lowest(stream).expires_after(st.options.idle_timeout);
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
-    reg.entry().idle = false;
+    reg.set_busy();
     // curl and others wait for a "100 Continue" before sending a larger body.
     if (!hec && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       const bool sent = co_await send_continue(stream, st);
@@ -292,10 +355,10 @@ std::string remote_text(const beast::tcp_stream& stream) {
   return ec ? std::string("unknown") : ep.address().to_string();
 }
 
-awaitable<void> plain_session(std::shared_ptr<shared_state> st, tcp::socket socket) {
+awaitable<void> plain_session(std::shared_ptr<shared_state> st, connection_registration reg, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   asio::steady_timer delay_timer(stream.get_executor());
-  connection_registration reg(*st, stream, delay_timer);
+  reg.attach(stream, delay_timer);
   const auto how = co_await serve_requests(stream, *st, reg, delay_timer, remote_text(stream));
   if (how == ending::rejected) {
     co_await drain(stream);
@@ -306,10 +369,10 @@ awaitable<void> plain_session(std::shared_ptr<shared_state> st, tcp::socket sock
   stream.close();
 }
 
-awaitable<void> tls_session(std::shared_ptr<shared_state> st, tcp::socket socket) {
+awaitable<void> tls_session(std::shared_ptr<shared_state> st, connection_registration reg, tcp::socket socket) {
   ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), st->options.tls->native());
   asio::steady_timer delay_timer(stream.get_executor());
-  connection_registration reg(*st, lowest(stream), delay_timer);
+  reg.attach(lowest(stream), delay_timer);
   const std::string remote = remote_text(lowest(stream));
 
   lowest(stream).expires_after(st->options.idle_timeout);
@@ -331,7 +394,7 @@ awaitable<void> tls_session(std::shared_ptr<shared_state> st, tcp::socket socket
   lowest(stream).close();
 }
 
-void spawn_session(const std::shared_ptr<shared_state>& st, tcp::socket socket) {
+void spawn_session(const std::shared_ptr<shared_state>& st, connection_registration reg, tcp::socket socket) {
   auto executor = socket.get_executor();
   auto done = [st](std::exception_ptr e) {
     if (!e) {
@@ -344,9 +407,9 @@ void spawn_session(const std::shared_ptr<shared_state>& st, tcp::socket socket) 
     }
   };
   if (st->options.tls) {
-    asio::co_spawn(executor, tls_session(st, std::move(socket)), std::move(done));
+    asio::co_spawn(executor, tls_session(st, std::move(reg), std::move(socket)), std::move(done));
   } else {
-    asio::co_spawn(executor, plain_session(st, std::move(socket)), std::move(done));
+    asio::co_spawn(executor, plain_session(st, std::move(reg), std::move(socket)), std::move(done));
   }
 }
 
@@ -355,6 +418,9 @@ void stop_on_executor(shared_state& st) {
   error_code ignored;
   st.acceptor.close(ignored);
   for (auto& c : st.connections) {
+    if (c.stream == nullptr || c.shed) {
+      continue;  // not started yet (it will see `stopping`), or already closed
+    }
     if (c.idle) {
       // Nobody is waiting for an answer on an idle keep-alive connection: end it now.
       c.stream->socket().cancel(ignored);
@@ -424,6 +490,18 @@ std::uint64_t http_server::connections_accepted() const {
   return impl_->state->accepted.load();
 }
 
+std::size_t http_server::connections_open() const {
+  return impl_->state->open.load();
+}
+
+std::size_t http_server::connections_peak() const {
+  return impl_->state->peak.load();
+}
+
+std::uint64_t http_server::connections_shed() const {
+  return impl_->state->shed.load();
+}
+
 awaitable<void> http_server::run() {
   // A copy, so that the loop stays valid even if this object goes away first.
   const auto st = impl_->state;
@@ -441,7 +519,14 @@ awaitable<void> http_server::run() {
       continue;
     }
     ++st->accepted;
-    spawn_session(st, std::move(socket));
+    if (!make_room(*st)) {
+      // Every open connection is in the middle of an exchange: refusing this one is the
+      // only way to stay within the cap.
+      error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    spawn_session(st, connection_registration(st), std::move(socket));
   }
 }
 

@@ -5,6 +5,24 @@
 #include <fmt/format.h>
 
 namespace rootwatch::store {
+namespace {
+
+bool is_busy(int rc) {
+  return (rc & 0xff) == SQLITE_BUSY;
+}
+
+// SQLITE_BUSY means another connection (a `rootwatch check`, a backup, an operator's sqlite3
+// shell) holds the write lock past our short busy timeout. It is retryable: the caller
+// keeps its state and tries again at its next turn, instead of stalling the event loop.
+error store_error(int rc, std::string message) {
+  if (is_busy(rc)) {
+    return make_error(error_kind::store,
+                      fmt::format("{} (another process holds the database's write lock; will retry)", message), true);
+  }
+  return make_error(error_kind::store, std::move(message));
+}
+
+}  // namespace
 
 statement::statement(statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
   other.stmt_ = nullptr;
@@ -43,7 +61,7 @@ result<bool> statement::step() {
   if (rc == SQLITE_DONE) {
     return false;
   }
-  return make_error(error_kind::store, fmt::format("SQLite: {}", sqlite3_errmsg(db_)));
+  return store_error(rc, fmt::format("SQLite: {}", sqlite3_errmsg(db_)));
 }
 
 result<void> statement::run() {
@@ -110,16 +128,17 @@ database::~database() {
 }
 
 error database::last_error(std::string_view doing) const {
-  return make_error(error_kind::store, fmt::format("{}: {}: {}", path_, doing, sqlite3_errmsg(db_)));
+  return store_error(sqlite3_extended_errcode(db_), fmt::format("{}: {}: {}", path_, doing, sqlite3_errmsg(db_)));
 }
 
 result<void> database::exec(std::string_view sql) {
   char* message = nullptr;
   const std::string text(sql);
-  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
     std::string why = message ? message : sqlite3_errmsg(db_);
     sqlite3_free(message);
-    return make_error(error_kind::store, fmt::format("{}: {}", path_, why));
+    return store_error(rc, fmt::format("{}: {}", path_, why));
   }
   return {};
 }

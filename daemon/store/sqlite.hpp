@@ -1,6 +1,7 @@
 #pragma once
 
-// A thin RAII layer over the SQLite C API, returning errors as values.
+// A thin RAII layer over the SQLite C API, returning errors as values. SQLITE_BUSY (another
+// connection holds the write lock past the busy timeout) is a retryable error.
 
 #include "common/error.hpp"
 

@@ -33,7 +33,9 @@ result<void> configure(database& db) {
   if (*mode != "wal") {
     return make_error(error_kind::store, fmt::format("{}: cannot switch to WAL journaling", db.path()));
   }
-  return db.exec("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON");
+  // A short busy_timeout: the daemon's store calls run on its event loop, so waiting out another
+  // writer stalls health, the watchdog and delivery; SQLITE_BUSY is a retryable error instead.
+  return db.exec("PRAGMA synchronous=FULL; PRAGMA busy_timeout=200; PRAGMA foreign_keys=ON");
 }
 
 engine::tracked_assignment read_tracked(const statement& s) {
