@@ -36,8 +36,11 @@ install_missing() {
 install_missing
 echo "== building the fuzzers (fuzz preset, $(nproc) cores)"
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$(nproc)" | grep -Ev '^\[ *[0-9]+%\] (Building|Linking|Built)' || true
-# The pipe above hides a failed build from set -e: check that every binary is there instead.
+if ! cmake --build --preset fuzz -j"$(nproc)" >build/fuzz/build.log 2>&1; then
+  tail -n 60 build/fuzz/build.log >&2
+  echo "== the fuzz build failed (build/fuzz/build.log)" >&2
+  exit 1
+fi
 
 if [ $# -gt 0 ]; then
   targets=("$@")
@@ -75,8 +78,13 @@ for target in "${targets[@]}"; do
   # libFuzzer's last line on success: "Done 123456 runs in 31 second(s)".
   runs=$(grep -Eo 'Done [0-9]+ runs' "$work/log" | tail -n 1 | awk '{print $2}' || true)
   if [ "$status" -ne 0 ] || [ -z "$runs" ]; then
-    echo "   $target: FAILED (exit $status); last lines of $work/log:" >&2
-    tail -n 40 "$work/log" | sed 's/^/     /' >&2
+    # The first line that says what broke: our invariant, an exception, a sanitizer report.
+    reason=$(grep -aE -m 1 'fuzz invariant broken|what\(\):|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' \
+      "$work/log" || true)
+    echo "   $target: FAILED (exit $status): $reason" >&2
+    echo "     input kept: $(ls "$work" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | sed "s|^|$work/|" | tr '\n' ' ')" >&2
+    echo "     last lines of $work/log:" >&2
+    tail -n 25 "$work/log" | sed 's/^/     /' >&2
     failed+=("$target")
     continue
   fi
