@@ -117,14 +117,23 @@ std::optional<timestamp> parse_iso8601(std::string_view s) {
 }
 
 std::string format_iso8601(timestamp t) {
-  const auto ns = time_point_cast<nanoseconds>(t);
-  const auto day = floor<days>(ns);
+  // Whole seconds and the fraction split as integers: converting the day back to nanoseconds
+  // overflows on the clock's first day (1677-09-21), which parse_iso8601 accepts.
+  constexpr std::int64_t per_second = 1'000'000'000;
+  const std::int64_t ns = duration_cast<nanoseconds>(t.time_since_epoch()).count();
+  std::int64_t whole = ns / per_second;
+  std::int64_t sub = ns % per_second;
+  if (sub < 0) {
+    sub += per_second;
+    whole -= 1;
+  }
+  const sys_seconds when{seconds{whole}};
+  const auto day = floor<days>(when);
   const year_month_day ymd{day};
-  const hh_mm_ss<nanoseconds> tod{ns - day};
+  const hh_mm_ss<seconds> tod{when - day};
   std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
                                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                                 tod.hours().count(), tod.minutes().count(), tod.seconds().count());
-  auto sub = tod.subseconds().count();
   if (sub != 0) {
     std::string f = fmt::format("{:09}", sub);
     while (!f.empty() && f.back() == '0') {

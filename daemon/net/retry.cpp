@@ -51,7 +51,10 @@ std::optional<milliseconds> parse_retry_after(std::string_view value, timestamp 
     return milliseconds{std::stoll(std::string(value)) * 1000};
   }
   if (const auto when = parse_http_date(value)) {
-    const auto delta = std::chrono::duration_cast<milliseconds>(*when - now);
+    // In milliseconds before subtracting: a date near either end of the clock's range (1677 or
+    // 2262) minus today overflows the nanosecond count, and the date is the server's to choose.
+    const auto delta = std::chrono::duration_cast<milliseconds>(when->time_since_epoch()) -
+                       std::chrono::duration_cast<milliseconds>(now.time_since_epoch());
     return std::max(delta, milliseconds{0});
   }
   return std::nullopt;
