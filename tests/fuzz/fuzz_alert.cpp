@@ -113,7 +113,7 @@ std::string identity(const assignment& a) {
 
 // Both creation times known and at least a second apart: a delete and re-create under the same
 // id, which is allowed to resolve the old occurrence and raise a new one.
-bool recreated(const assignment& before, const assignment& after) {
+bool oracle_recreated(const assignment& before, const assignment& after) {
   if (!before.created_on || !after.created_on) {
     return false;
   }
@@ -227,12 +227,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string key = identity(*a.subject);
     const assignment* now = single(second.assignments, key);
     const assignment* before = single(first.assignments, key);
-    if (now == nullptr || before == nullptr || recreated(*before, *now)) {
+    if (now == nullptr || before == nullptr || oracle_recreated(*before, *now)) {
       continue;
     }
     std::fprintf(stderr, "%s about %s\n  before: %s\n  now:    %s\n", a.kind.c_str(), escape_control(key).c_str(),
                  describe(*before).c_str(), describe(*now).c_str());
-    FUZZ_CHECK(false, "an assignment present in both snapshots under one identity raised no alert");
+    FUZZ_CHECK(false,
+               "an assignment present in both snapshots under one identity, not re-created, raised a created or "
+               "removed alert");
   }
 
   // A failing streak long enough for watch.degraded, with the fuzzed error text as its detail.
