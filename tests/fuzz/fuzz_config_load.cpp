@@ -2,9 +2,11 @@
 // `rootwatch validate` and a SIGHUP reload read.
 //   load_string never throws; it gives either settings and no problems, or problems and no
 //   settings. Every problem names the file and has a message; accepted settings have a
-//   tenant, and every bounded value is within the bounds the readers promise.
+//   tenant, and every bounded value is within the bounds the readers promise. Problem texts
+//   are capped, valid UTF-8 and one line each.
 
 #include "check.hpp"
+#include "common/text.hpp"
 #include "config/load.hpp"
 
 #include <string>
@@ -18,7 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(p.file == "fuzz.toml", "a problem names the file");
     FUZZ_CHECK(!p.message.empty(), "a problem has a message");
     FUZZ_CHECK(p.line >= 0 && p.column >= 0, "a problem's position is not negative");
-    (void)p.to_string();
+    // Defect 8: an error repeats at most a short, capped part of the file, on one line, so a
+    // megabyte value or a forged line break never reaches the operator's terminal or log.
+    const std::string shown = p.to_string();
+    FUZZ_CHECK(shown.size() <= 1024, "a problem's text is capped");
+    FUZZ_CHECK(is_valid_utf8(shown), "a problem's text is valid UTF-8");
+    FUZZ_CHECK(shown.find_first_of("\r\n") == std::string::npos, "a problem's text is one line");
   }
   if (!loaded.value) {
     return 0;
