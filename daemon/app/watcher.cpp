@@ -1,5 +1,6 @@
 #include "app/watcher.hpp"
 
+#include "app/cycle_deadline.hpp"
 #include "app/secrets.hpp"
 #include "auth/client_secret.hpp"
 #include "auth/token_cache.hpp"
@@ -123,14 +124,50 @@ cycle_report watcher::failed(error e) {
   return report;
 }
 
+cycle_report watcher::failed_safely(error e) {
+  try {
+    return failed(e);
+  } catch (const std::exception& x) {
+    // Recording the failure failed as well: say both, keep the watcher going.
+    spdlog::error("tenant {}: cycle failed ({}), and recording that failed too: {}", tenant_.name, e.message, x.what());
+    cycle_report report;
+    report.failure = std::move(e);
+    return report;
+  }
+}
+
+awaitable<result<engine::snapshot>> watcher::gather(std::chrono::steady_clock::time_point started) {
+  const auto limit = tenant_.cycle_timeout;
+  auto timeout = make_error(error_kind::timeout,
+                            fmt::format("the cycle did not finish within cycle_timeout = {} (token, every page of "
+                                        "the role assignment list, role names)",
+                                        format_duration(limit)),
+                            true);
+  co_return co_await within_deadline(impl_->arm.snapshot(), started + limit, std::move(timeout),
+                                     fmt::format("tenant {}: gathering the arm snapshot", tenant_.name));
+}
+
 awaitable<cycle_report> watcher::cycle() {
+  const auto started = std::chrono::steady_clock::now();
+  // Never throws, and ends by the cycle's deadline.
+  auto snap = co_await gather(started);
+  std::optional<error> problem;
+  try {
+    if (snap) {
+      co_return decide_and_commit(*snap, started);
+    }
+    problem = snap.error();
+  } catch (const std::exception& x) {
+    // No exception leaves a coroutine (invariant 10): the cycle fails, the watcher goes on.
+    problem = error_from_exception(x, fmt::format("tenant {}: deciding and committing the cycle", tenant_.name));
+  }
+  co_return failed_safely(std::move(*problem));
+}
+
+cycle_report watcher::decide_and_commit(const engine::snapshot& snapshot,
+                                        std::chrono::steady_clock::time_point started) {
   auto& svc = impl_->svc;
   const metric_labels tenant_label{{"tenant", tenant_.name}};
-  const auto started = std::chrono::steady_clock::now();
-  auto snap = co_await impl_->arm.snapshot();
-  if (!snap) {
-    co_return failed(snap.error());
-  }
   cycle_report report;
   const auto store_failed = [&](const error& e) {
     spdlog::error("tenant {}: cycle failed in the store, previous state kept: {}", tenant_.name, e.message);
@@ -139,12 +176,12 @@ awaitable<cycle_report> watcher::cycle() {
   };
   auto previous = svc.store.load_tenant(tenant_.tenant_id);
   if (!previous) {
-    co_return store_failed(previous.error());
+    return store_failed(previous.error());
   }
   engine::cycle_input in;
   in.tenant = {tenant_.tenant_id, tenant_.name};
   in.previous = &*previous;
-  in.current = &*snap;
+  in.current = &snapshot;
   in.rules = &impl_->rules;
   in.baseline = tenant_.baseline;
   in.now = svc.wall.now();
@@ -156,11 +193,11 @@ awaitable<cycle_report> watcher::cycle() {
   const bool unchanged = out.alerts.empty() && same_apart_from_time == *previous;
   if (!unchanged) {
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
-      co_return store_failed(r.error());
+      return store_failed(r.error());
     }
   }
   queue(out.alerts);
-  report.assignments = snap->assignments.size();
+  report.assignments = snapshot.assignments.size();
   report.alerts = out.alerts.size();
   report.firing = out.firing;
   const auto seconds_taken = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -171,7 +208,7 @@ awaitable<cycle_report> watcher::cycle() {
   svc.stats.set("rootwatch_last_success_timestamp_seconds", tenant_label, static_cast<double>(to_unix_seconds(in.now)));
   spdlog::debug("tenant {}: cycle ok in {:.3f}s: {} assignments at root, {} firing, {} new alerts", tenant_.name,
                 seconds_taken, report.assignments, report.firing, report.alerts);
-  co_return report;
+  return report;
 }
 
 awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) {
@@ -179,7 +216,12 @@ awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) 
     const auto started = std::chrono::steady_clock::now();
     const auto report = co_await cycle();
     if (on_cycle) {
-      on_cycle(report);
+      try {
+        on_cycle(report);
+      } catch (const std::exception& x) {
+        // Health and STATUS= bookkeeping that failed must not stop the watch itself.
+        spdlog::error("tenant {}: reporting the cycle failed: {}", tenant_.name, x.what());
+      }
     }
     if (impl_->stopping) {
       break;

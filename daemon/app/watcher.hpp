@@ -9,6 +9,7 @@
 #include "engine/model.hpp"
 #include "engine/rules.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,6 +35,9 @@ class watcher {
 
   const config::tenant_settings& tenant() const { return tenant_; }
 
+  // One cycle. Gathering (token, every page, role names) ends by tenant.cycle_timeout or fails
+  // with kind timeout; nothing thrown inside leaves it: an exception fails the cycle as an
+  // error of kind internal (invariants 9 and 10).
   awaitable<cycle_report> cycle();
   // cycle() every poll_interval (plus up to 10% jitter so tenants drift apart) until stop().
   // `on_cycle` sees every report (health, STATUS=).
@@ -41,7 +45,10 @@ class watcher {
   void stop();
 
  private:
+  awaitable<result<engine::snapshot>> gather(std::chrono::steady_clock::time_point started);
+  cycle_report decide_and_commit(const engine::snapshot& snapshot, std::chrono::steady_clock::time_point started);
   cycle_report failed(error e);
+  cycle_report failed_safely(error e);
   void queue(const std::vector<engine::alert>& alerts);
 
   struct impl;

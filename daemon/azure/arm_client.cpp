@@ -9,6 +9,8 @@
 #include "net/https_client.hpp"
 #include "net/url.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 namespace rootwatch::azure {
@@ -67,6 +69,9 @@ awaitable<result<net::response>> arm_client::get(std::string url, std::string wh
 awaitable<result<std::vector<engine::assignment>>> arm_client::list_root_assignments() {
   std::vector<engine::assignment> all;
   std::string url = options_.base + std::string(list_path);
+  // A nextLink back to a page already read is a loop: following it again would only repeat
+  // the same answers until the page cap (or the cycle's deadline) ends the listing.
+  std::set<std::string> seen{url};
   for (std::size_t page = 0;; ++page) {
     if (page >= options_.max_pages) {
       co_return make_error(error_kind::parse,
@@ -90,6 +95,12 @@ awaitable<result<std::vector<engine::assignment>>> arm_client::list_root_assignm
       co_return make_error(error_kind::parse,
                            fmt::format("nextLink points to {}, not to the configured resource manager {}",
                                        net::redact_url(*parsed->next_link), net::redact_url(options_.base)));
+    }
+    if (!seen.insert(*parsed->next_link).second) {
+      co_return make_error(error_kind::parse,
+                           fmt::format("role assignment list page {}: nextLink points back to a page already read "
+                                       "in this cycle (a loop)",
+                                       page + 1));
     }
     url = std::move(*parsed->next_link);
   }

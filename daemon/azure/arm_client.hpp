@@ -30,14 +30,15 @@ struct arm_options {
   std::string scope;  // token scope, https://management.azure.com/.default
   milliseconds timeout{30'000};
   net::retry_policy retry{4, milliseconds{1'000}, milliseconds{30'000}, milliseconds{120'000}};
-  std::size_t max_pages = 1000;  // a nextLink loop is a malformed answer, not a reason to hang
+  std::size_t max_pages = 1000;  // a listing that does not end is a malformed answer, not a reason to hang
 };
 
 class arm_client {
  public:
   arm_client(net::https_client& http, auth::token_cache& tokens, arm_options options, rng& random, const clock& wall);
 
-  // Every page, or an error: never a partial list (invariant 1).
+  // Every page, or an error: never a partial list (invariant 1). A nextLink back to a page
+  // already read in this listing is an error (kind parse) naming the page that gave it.
   awaitable<result<std::vector<engine::assignment>>> list_root_assignments();
 
   // Role name by definition GUID: built-in table, then cache, then GET. "" when the role

@@ -58,6 +58,7 @@ struct tenant_settings {
   engine::baseline_mode baseline = engine::baseline_mode::alert;
   milliseconds remind_every{6 * 3600 * 1000};
   milliseconds request_timeout{30'000};  // deadline of one HTTP exchange with Azure
+  milliseconds cycle_timeout{60'000};    // deadline of a cycle's gathering (invariant 9); min(poll_interval, 5m)
   int degraded_after = 3;                // failed cycles in a row before watch.degraded
   credential_settings credential;
   endpoint_settings endpoints;

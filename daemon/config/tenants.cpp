@@ -130,6 +130,9 @@ tenant_settings read_tenant(table_reader& r) {
   t.baseline = r.choice("baseline", baseline_names).value_or(t.baseline);
   t.remind_every = r.duration("remind_every", 0ms).value_or(t.remind_every);
   t.request_timeout = r.duration("request_timeout", 1s, 10min).value_or(t.request_timeout);
+  // A slow or endless listing must fail the cycle, not stall it: by default the next poll is
+  // never pushed back by more than one interval, and never by more than 5 minutes.
+  t.cycle_timeout = r.duration("cycle_timeout", 1s, 1h).value_or(std::min<milliseconds>(t.poll_interval, 5min));
   t.degraded_after = static_cast<int>(r.integer("degraded_after", 1, 1000).value_or(t.degraded_after));
   t.credential = read_credential(r);
   t.endpoints = read_endpoints(r, t.cloud);

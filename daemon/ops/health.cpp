@@ -7,6 +7,13 @@
 
 namespace rootwatch::ops {
 
+std::string_view tenant_health::status() const {
+  if (!checked) {
+    return "starting";
+  }
+  return ok ? "ok" : "failing";
+}
+
 bool health_state::degraded() const {
   for (const auto& [name, t] : tenants) {
     if (t.checked && !t.ok) {
@@ -49,7 +56,8 @@ net::request_handler health_handler(const health_state& state, const metrics& st
       const char* status = state.degraded() ? "degraded" : (state.starting() ? "starting" : "ok");
       json body = {{"status", status}, {"tenants", json::object()}};
       for (const auto& [name, t] : state.tenants) {
-        body["tenants"][name] = {{"ok", t.ok},
+        body["tenants"][name] = {{"status", t.status()},
+                                 {"ok", t.ok},
                                  {"checked", t.checked},
                                  {"consecutive_failures", t.consecutive_failures},
                                  {"last_success", t.last_success ? json(format_iso8601(*t.last_success)) : json()},

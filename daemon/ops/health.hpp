@@ -2,8 +2,9 @@
 
 // What /healthz, /readyz and the systemd STATUS line say. /healthz answers 200 while the
 // event loop answers, and its body says "ok", "starting" (before the first cycle of every
-// tenant) or "degraded" (a watcher that cannot see): a
-// restart would not fix a revoked permission, so liveness probes must not fail on it.
+// tenant) or "degraded" (a tenant's last cycle failed: a watcher that cannot see), and per
+// tenant "ok", "starting" or "failing". A restart would not fix a revoked permission, so
+// liveness probes must not fail on it.
 // /readyz is 503 until start-up is complete and again from the moment shutdown begins.
 
 #include "common/time.hpp"
@@ -12,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace rootwatch {
 class metrics;
@@ -27,6 +29,11 @@ struct tenant_health {
   std::optional<timestamp> last_success;
   std::string last_error;
   std::size_t firing = 0;
+
+  // "starting" before the first cycle, "ok" after a good one, "failing" from the first failed
+  // cycle on: a watcher that cannot see says so at once, not only after degraded_after (the
+  // watch.degraded alert waits for that, so that one slow poll pages nobody).
+  std::string_view status() const;
 };
 
 struct health_state {

@@ -10,8 +10,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
 
 namespace rootwatch::sinks {
 namespace {
@@ -38,46 +42,79 @@ struct dispatcher::impl {
 
   metric_labels labels() const { return {{"sink", sink.settings.name}}; }
 
-  // Returns false when the store failed (the row stays as it was).
+  // One attempt. Something thrown on the way (a library, a bug) is a failed attempt like any
+  // other, retried later: no exception leaves the dispatcher (invariant 10). Cancellation
+  // (shutdown) goes on up: that attempt is not counted.
+  awaitable<attempt_outcome> attempt(const store::outbox_item& item) {
+    try {
+      co_return co_await attempt_delivery(http, sink, item, wall.now());
+    } catch (const boost::system::system_error& x) {
+      if (x.code() == asio::error::operation_aborted) {
+        throw;
+      }
+      co_return unexpected(item, x);
+    } catch (const std::exception& x) {
+      co_return unexpected(item, x);
+    }
+  }
+
+  attempt_outcome unexpected(const store::outbox_item& item, const std::exception& x) const {
+    attempt_outcome failed;
+    failed.detail = fmt::format("sink {}: unexpected error while delivering alert {}: {}", sink.settings.name,
+                                item.alert_id, x.what());
+    return failed;
+  }
+
+  // Returns false when the store failed, or recording the outcome threw: the row stays due,
+  // and the run loop comes back to it after its pause.
   awaitable<bool> deliver(const store::outbox_item& item, drain_report& report) {
-    const auto outcome = co_await attempt_delivery(http, sink, item, wall.now());
+    const auto outcome = co_await attempt(item);
+    try {
+      co_return record(item, outcome, report);
+    } catch (const std::exception& x) {
+      spdlog::error("sink {}: alert {}: recording the attempt failed: {}", sink.settings.name, item.alert_id, x.what());
+    }
+    co_return false;
+  }
+
+  bool record(const store::outbox_item& item, const attempt_outcome& outcome, drain_report& report) {
     const timestamp now = wall.now();
     const int attempts = item.attempts + 1;
     if (outcome.delivered) {
       if (auto r = store.mark_delivered(item.seq, now); !r) {
         spdlog::error("sink {}: alert {} was delivered but recording it failed: {}", sink.settings.name, item.alert_id,
                       r.error().message);
-        co_return false;
+        return false;
       }
       ++report.delivered;
       stats.add("rootwatch_deliveries_total", {{"sink", sink.settings.name}, {"result", "delivered"}});
       spdlog::info("sink {}: delivered alert {} (attempt {})", sink.settings.name, item.alert_id, attempts);
-      co_return true;
+      return true;
     }
     const auto plan = plan_retry(sink.settings, item, outcome, now, random.uniform01());
     if (plan.give_up) {
       if (auto r = store.mark_dead(item.seq, attempts, outcome.detail, now); !r) {
         spdlog::error("sink {}: cannot record giving up on alert {}: {}", sink.settings.name, item.alert_id,
                       r.error().message);
-        co_return false;
+        return false;
       }
       ++report.dead;
       stats.add("rootwatch_alerts_dead_total", labels());
       spdlog::error("sink {}: GAVE UP on alert {} after {} attempts over {}: {}", sink.settings.name, item.alert_id,
                     attempts, format_duration(sink.settings.give_up_after), outcome.detail);
-      co_return true;
+      return true;
     }
     if (auto r = store.mark_retry(item.seq, attempts, plan.next_attempt_at, outcome.detail); !r) {
       spdlog::error("sink {}: cannot record the failed attempt for alert {}: {}", sink.settings.name, item.alert_id,
                     r.error().message);
-      co_return false;
+      return false;
     }
     ++report.retrying;
     stats.add("rootwatch_deliveries_total", {{"sink", sink.settings.name}, {"result", "failed"}});
     spdlog::warn("sink {}: alert {} not delivered (attempt {}): {}; next try in {}", sink.settings.name, item.alert_id,
                  attempts, outcome.detail,
                  format_duration(std::chrono::duration_cast<milliseconds>(plan.next_attempt_at - now)));
-    co_return true;
+    return true;
   }
 
   awaitable<drain_report> drain(bool all) {

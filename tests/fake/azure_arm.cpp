@@ -234,6 +234,9 @@ struct arm_call {
     } else if (st.null_next_link) {
       body["nextLink"] = nullptr;
     }
+    if (!st.next_link_override.empty()) {
+      body["nextLink"] = st.next_link_override;
+    }
     const std::size_t items = value.size();
     return {json_response(200, body), fmt::format("{} item{}", items, items == 1 ? "" : "s"), items};
   }

@@ -39,6 +39,7 @@ struct azure_state {
   std::size_t page_size = 2;
   seconds token_lifetime{3599};
   bool null_next_link = true;
+  std::string next_link_override;  // when set: every list page's nextLink, verbatim (loops, other hosts)
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();

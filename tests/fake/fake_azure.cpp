@@ -64,6 +64,7 @@ json state_json(const azure_state& st) {
           {"page_size", st.page_size},
           {"token_lifetime_seconds", st.token_lifetime.count()},
           {"null_next_link", st.null_next_link},
+          {"next_link_override", st.next_link_override.empty() ? json() : json(st.next_link_override)},
           {"tokens_issued", st.tokens.size()},
           {"apps", apps},
           {"users", users},
@@ -183,6 +184,12 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   }
   if (body.contains("null_next_link") && body.at("null_next_link").is_boolean()) {
     st.null_next_link = body.at("null_next_link").get<bool>();
+  }
+  // A URL turns the override on; null or "" turns it off.
+  if (body.contains("next_link_override") && body.at("next_link_override").is_string()) {
+    st.next_link_override = body.at("next_link_override").get<std::string>();
+  } else if (body.contains("next_link_override") && body.at("next_link_override").is_null()) {
+    st.next_link_override.clear();
   }
   return json_response(200, state_json(st));
 }
@@ -392,6 +399,11 @@ void fake_azure::set_token_lifetime(seconds lifetime) {
 void fake_azure::set_last_page_next_link(bool null_instead_of_absent) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.null_next_link = null_instead_of_absent;
+}
+
+void fake_azure::set_next_link_override(std::string url) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.next_link_override = std::move(url);
 }
 
 void fake_azure::expire_tokens() {

@@ -159,6 +159,8 @@ class fake_azure {
   void set_token_lifetime(seconds lifetime);
   void set_last_page_next_link(bool null_instead_of_absent);  // default: "nextLink": null
   void expire_tokens();                                       // every token issued so far is expired from now on
+  // Every list page's nextLink becomes `url`, verbatim (a loop, another host); "" turns it off.
+  void set_next_link_override(std::string url);
 
   void inject_fault(fault f);
   void clear_faults();
