@@ -128,7 +128,8 @@ TEST_F(watcher_cycle_test, an_exception_while_gathering_fails_the_cycle_as_an_in
   const auto report = run_coro(io_, w->cycle());  // would rethrow here, had the exception escaped
   ASSERT_TRUE(report.failure);
   EXPECT_EQ(report.failure->kind, error_kind::internal);
-  EXPECT_NE(message_of(report).find("gathering"), std::string::npos) << message_of(report);
+  // Where it is caught (the token cache, or the watcher's own guard around gathering) may
+  // change; that it becomes this cycle's error value, with its reason, may not.
   EXPECT_NE(message_of(report).find("environment exploded"), std::string::npos) << message_of(report);
   EXPECT_EQ(report.consecutive_failures, 1);
 }
