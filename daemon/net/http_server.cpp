@@ -321,8 +321,18 @@ awaitable<ending> serve_requests(Stream& stream, shared_state& st, connection_re
         co_return ending::abrupt;
       }
     }
+    if (response.reset_connection) {
+      // A fault on purpose: SO_LINGER 0 makes the close below send a reset instead of a FIN.
+      error_code ignored;
+      lowest(stream).socket().set_option(asio::socket_base::linger(true, 0), ignored);
+      co_return ending::abrupt;
+    }
     const bool keep_alive = req.keep_alive() && !st.stopping && !response.truncate_body;
     const bool written = co_await write_response(stream, st, response, keep_alive, head_request);
+    if (!written && response.truncate_body && response.stall.count() > 0) {
+      // A stalled body: the client has half of it and waits for the rest until it gives up.
+      co_await wait_delay(delay_timer, response.stall);
+    }
     if (!written) {
       co_return ending::abrupt;
     }

@@ -50,15 +50,17 @@ struct server_request {
   std::string remote_address;
 };
 
-// What it answers. The last two fields exist for the fakes: a slow answer and a body cut
-// off mid-way (the connection is closed after half of it) are failures the client must
-// survive.
+// What it answers. The last four fields exist for the fakes: a slow answer, a body cut
+// off mid-way (the connection is closed after half of it), a stalled body and a reset are
+// failures the client must survive.
 struct server_response {
   int status = 200;
   std::vector<header> headers;
   std::string body;
   milliseconds delay{0};
   bool truncate_body = false;
+  milliseconds stall{0};          // with truncate_body: hold the connection this long before closing it
+  bool reset_connection = false;  // no answer at all: the connection is reset (RST)
 };
 
 }  // namespace rootwatch::net

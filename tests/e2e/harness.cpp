@@ -228,3 +228,58 @@ std::vector<fake::delivery> accepted(const std::vector<fake::delivery>& all, con
 }
 
 }  // namespace rootwatch::e2e
+
+// Appended for the fault matrix and the secret hygiene tests.
+#include "fake/test_client.hpp"
+
+#include <regex>
+
+namespace rootwatch::e2e {
+
+bool wait_until(const std::function<bool()>& done, milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) {
+      return false;
+    }
+    std::this_thread::sleep_for(milliseconds{100});
+  }
+  return true;
+}
+
+std::uint16_t health_port_in_log(const child& daemon) {
+  std::uint16_t port = 0;
+  wait_until([&] {
+    std::smatch m;
+    const std::string err = daemon.err();
+    if (std::regex_search(err, m, std::regex("health on 127\\.0\\.0\\.1:([0-9]+)"))) {
+      port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    return port != 0;
+  });
+  return port;
+}
+
+net::response http_get_local(std::uint16_t port, const std::string& path) {
+  auto r = fake::fetch("", "GET", "http://127.0.0.1:" + std::to_string(port) + path);
+  return r ? *r : net::response{};
+}
+
+void set_tenant_keys(environment& env, const std::string& keys, const std::string& log_level) {
+  std::string text = read_file(env.config_path());
+  const std::string anchor = "request_timeout = \"5s\"\n";
+  const auto at = text.find(anchor);
+  if (at == std::string::npos) {
+    throw std::runtime_error("set_tenant_keys: no request_timeout line in the config");
+  }
+  // A key given in `keys` wins over the harness default: drop the default line then.
+  const bool own_timeout = keys.find("request_timeout") != std::string::npos;
+  text.replace(at, anchor.size(), (own_timeout ? std::string() : anchor) + keys + "\n");
+  const std::string level = "log_level = \"debug\"";
+  if (const auto l = text.find(level); l != std::string::npos) {
+    text.replace(l, level.size(), "log_level = \"" + log_level + "\"");
+  }
+  write_file(env.config_path(), text);
+}
+
+}  // namespace rootwatch::e2e

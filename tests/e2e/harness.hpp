@@ -104,3 +104,24 @@ class environment {
 std::vector<fake::delivery> accepted(const std::vector<fake::delivery>& all, const std::string& kind);
 
 }  // namespace rootwatch::e2e
+
+// Appended for the fault matrix and the secret hygiene tests.
+#include <functional>
+
+namespace rootwatch::e2e {
+
+// Polls `done` every 100 ms until it holds or `timeout` passes.
+bool wait_until(const std::function<bool()>& done, milliseconds timeout = wait_long);
+
+// The health listener's port from the daemon's start-up line ("health on 127.0.0.1:PORT"); 0
+// when it does not appear within wait_long.
+std::uint16_t health_port_in_log(const child& daemon);
+
+// GET http://127.0.0.1:port/path; status 0 when nothing answered.
+net::response http_get_local(std::uint16_t port, const std::string& path);
+
+// Adds `keys` (TOML lines) to the [[tenant]] table of the written config, and replaces its
+// log_level; call after write_config.
+void set_tenant_keys(environment& env, const std::string& keys, const std::string& log_level = "debug");
+
+}  // namespace rootwatch::e2e

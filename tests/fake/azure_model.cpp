@@ -3,6 +3,7 @@
 
 #include "fake/azure_wire.hpp"
 #include "fake/fake_azure.hpp"
+#include "fake/wire_codec.hpp"
 
 #include "common/strings.hpp"
 
@@ -47,12 +48,19 @@ constexpr std::array<std::pair<azure_route, std::string_view>, 7> route_names{{
     {azure_route::any, "any"},
 }};
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 5> kind_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 12> kind_names{{
     {fault_kind::status, "status"},
     {fault_kind::garbage, "garbage"},
     {fault_kind::wrong_shape, "wrong_shape"},
     {fault_kind::truncate, "truncate"},
     {fault_kind::delay, "delay"},
+    {fault_kind::reset, "reset"},
+    {fault_kind::stall, "stall"},
+    {fault_kind::oversize, "oversize"},
+    {fault_kind::invalid_utf8, "invalid_utf8"},
+    {fault_kind::wrong_types, "wrong_types"},
+    {fault_kind::echo, "echo"},
+    {fault_kind::expire_token, "expire_token"},
 }};
 
 }  // namespace
@@ -159,6 +167,13 @@ json to_json(const fault& f) {
   j["count"] = f.count ? json(*f.count) : json(nullptr);
   j["retry_after"] = f.retry_after_seconds ? json(*f.retry_after_seconds) : json(nullptr);
   j["code"] = f.code;
+  // The body may be any bytes: the state shows its size only, so that it always serializes.
+  j["message"] = f.message ? json(*f.message) : json(nullptr);
+  j["body_bytes"] = f.body ? json(f.body->size()) : json(nullptr);
+  j["aadsts"] = f.aadsts ? json(*f.aadsts) : json(nullptr);
+  j["field"] = f.field;
+  j["size_bytes"] = f.size_bytes;
+  j["no_retry_after"] = f.no_retry_after;
   return j;
 }
 
@@ -202,6 +217,26 @@ result<fault> with_field(fault f, const std::string& key, const json& v) {
     f.code = v.get<std::string>();
   } else if (key == "delay_ms" && is_count(v)) {
     f.delay = milliseconds(v.get<std::int64_t>());
+  } else if (key == "message" && (v.is_string() || v.is_null())) {
+    f.message = v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>());
+  } else if (key == "body" && v.is_string()) {
+    f.body = v.get<std::string>();
+  } else if (key == "body_base64" && v.is_string()) {
+    // JSON strings cannot carry bytes that are not UTF-8; this key can.
+    f.body = from_base64(v.get<std::string>());
+    if (!f.body) {
+      return make_error(error_kind::config, "fault: body_base64 is not base64");
+    }
+  } else if (key == "aadsts" && (is_count(v) || v.is_null())) {
+    f.aadsts = v.is_null() ? std::nullopt : std::optional<int>(v.get<int>());
+  } else if (key == "body_bytes") {
+    // What to_json shows instead of the body: informational, so a state round-trips.
+  } else if (key == "field" && v.is_string()) {
+    f.field = v.get<std::string>();
+  } else if (key == "size_bytes" && is_count(v)) {
+    f.size_bytes = v.get<std::size_t>();
+  } else if (key == "no_retry_after" && v.is_boolean()) {
+    f.no_retry_after = v.get<bool>();
   } else {
     return make_error(error_kind::config, fmt::format("fault: key '{}' is unknown or has the wrong type", key));
   }

@@ -2,8 +2,8 @@
 
 #include "fake/azure_state.hpp"
 
-#include "common/encoding.hpp"
 #include "common/strings.hpp"
+#include "fake/wire_codec.hpp"
 
 #include <fmt/format.h>
 
@@ -55,7 +55,7 @@ std::string azure_state::new_token() {
     }
   }
   // Opaque on purpose: a client must not depend on reading its tokens.
-  return "fake." + base64url_encode(bytes);
+  return token_prefix + to_base64url(bytes);
 }
 
 const role_definition* azure_state::find_definition(std::string_view guid) const {

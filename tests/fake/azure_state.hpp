@@ -40,6 +40,8 @@ struct azure_state {
   seconds token_lifetime{3599};
   bool null_next_link = true;
   std::string next_link_override;  // when set: every list page's nextLink, verbatim (loops, other hosts)
+  seconds clock_offset{0};             // the fake's clock minus the real one
+  std::string token_prefix = "fake.";  // recognisable tokens for the secret hygiene tests
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();
@@ -68,8 +70,9 @@ std::optional<std::size_t> requested_list_page(const azure_state& st, std::strin
 // azure_faults.cpp: the first armed fault that matches, counted down; nullopt if none.
 std::optional<fault> take_fault(azure_state& st, azure_route route, std::optional<std::size_t> page);
 
-// The answer under a fault. `normal` produces the real answer, for the faults that alter one.
-handled apply_fault(azure_state& st, const fault& f, azure_route route, timestamp now,
+// The answer under a fault. `normal` produces the real answer, for the faults that alter one;
+// `req` is what the echo fault echoes.
+handled apply_fault(azure_state& st, const fault& f, azure_route route, const net::server_request& req, timestamp now,
                     const std::function<handled()>& normal);
 
 // azure_seed.cpp: an assignment from the seed or control JSON (simple or ARM shape).

@@ -4,8 +4,8 @@
 
 #include "fake/azure_state.hpp"
 
-#include "common/encoding.hpp"
 #include "common/strings.hpp"
+#include "fake/wire_codec.hpp"
 
 #include <fmt/format.h>
 
@@ -64,7 +64,7 @@ client_credentials credentials_of(const form_fields& form, const net::server_req
   if (!auth || !istarts_with(*auth, "Basic ")) {
     return out;
   }
-  const auto decoded = base64_decode(trim(auth->substr(6)));
+  const auto decoded = from_base64(trim(auth->substr(6)));
   if (!decoded) {
     return out;
   }
@@ -72,8 +72,13 @@ client_credentials credentials_of(const form_fields& form, const net::server_req
   if (colon == std::string::npos) {
     return out;
   }
-  out.client_id = form_decode(decoded->substr(0, colon));
-  out.secret = form_decode(decoded->substr(colon + 1));
+  // Each part is form-encoded on its own; split_params decodes one "key=value" at a time.
+  const auto decode = [](std::string_view part) -> std::optional<std::string> {
+    auto params = split_params("x=" + std::string(part));
+    return params.size() == 1 ? params.front().value : std::nullopt;
+  };
+  out.client_id = decode(std::string_view(*decoded).substr(0, colon));
+  out.secret = decode(std::string_view(*decoded).substr(colon + 1));
   return out;
 }
 
@@ -95,10 +100,15 @@ struct token_request {
     std::string note = fmt::format("token for {}", who.who);
     st.tokens.emplace(token, std::move(who));
     const auto lifetime = st.token_lifetime.count();
-    auto r = json_response(
-        200,
-        json{
-            {"token_type", "Bearer"}, {"expires_in", lifetime}, {"ext_expires_in", lifetime}, {"access_token", token}});
+    json body{
+        {"token_type", "Bearer"}, {"expires_in", lifetime}, {"ext_expires_in", lifetime}, {"access_token", token}};
+    if (st.clock_offset.count() != 0) {
+      // v1-style absolute times (strings of epoch seconds), from the fake's skewed clock: a
+      // client that trusts them over expires_in gets its refresh wrong by the offset.
+      body["not_before"] = std::to_string(to_unix_seconds(now));
+      body["expires_on"] = std::to_string(to_unix_seconds(now + st.token_lifetime));
+    }
+    auto r = json_response(200, body);
     r.headers.push_back({"Cache-Control", "no-store, no-cache"});
     r.headers.push_back({"Pragma", "no-cache"});
     r.headers.push_back({"x-ms-request-id", st.new_guid()});

@@ -1,9 +1,11 @@
 #include "fake/azure_wire.hpp"
 
-#include "common/encoding.hpp"
 #include "common/strings.hpp"
+#include "fake/wire_codec.hpp"
 
 #include <fmt/format.h>
+
+#include <array>
 
 namespace rootwatch::fake {
 namespace {
@@ -38,38 +40,23 @@ const query_param* parsed_target::find(std::string_view key) const {
 parsed_target parse_target(std::string_view target) {
   parsed_target out;
   const auto qpos = target.find('?');
-  out.path = percent_decode_lenient(target.substr(0, qpos));
+  out.path = decode_path(target.substr(0, qpos));
   if (qpos == std::string_view::npos) {
     return out;
   }
-  for (const auto& piece : split(target.substr(qpos + 1), '&')) {
-    if (piece.empty()) {
-      continue;
-    }
-    const auto eq = piece.find('=');
-    query_param p;
-    const std::string raw_key = piece.substr(0, eq);
-    p.key = form_decode(raw_key).value_or(raw_key);
-    p.raw_value = eq == std::string::npos ? std::string() : piece.substr(eq + 1);
-    p.value = form_decode(p.raw_value);
-    out.query.push_back(std::move(p));
+  for (auto& p : split_params(target.substr(qpos + 1))) {
+    out.query.push_back({std::move(p.key), std::move(p.raw_value), std::move(p.value)});
   }
   return out;
 }
 
 std::optional<std::map<std::string, std::string>> parse_form(std::string_view body) {
   std::map<std::string, std::string> out;
-  for (const auto& piece : split(body, '&')) {
-    if (piece.empty()) {
-      continue;
-    }
-    const auto eq = piece.find('=');
-    auto key = form_decode(piece.substr(0, eq));
-    auto value = form_decode(eq == std::string::npos ? std::string_view() : std::string_view(piece).substr(eq + 1));
-    if (!key || !value) {
+  for (auto& p : split_params(body)) {
+    if (!p.value) {
       return std::nullopt;
     }
-    out.insert_or_assign(std::move(*key), std::move(*value));
+    out.insert_or_assign(std::move(p.key), std::move(*p.value));
   }
   return out;
 }
@@ -85,12 +72,26 @@ std::string format_aad_time(timestamp t) {
   return date_and_time(split_time(t), ' ') + "Z";
 }
 
+std::string format_http_date(timestamp t) {
+  static constexpr std::array<std::string_view, 7> days{"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+  static constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const auto c = split_time(std::chrono::floor<std::chrono::seconds>(t));
+  const auto day_number = std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+  // 1970-01-01 was a Thursday.
+  const auto weekday = static_cast<std::size_t>(((day_number % 7) + 7) % 7);
+  return fmt::format("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT", days.at(weekday), static_cast<unsigned>(c.date.day()),
+                     months.at(static_cast<unsigned>(c.date.month()) - 1), static_cast<int>(c.date.year()),
+                     c.time.hours().count(), c.time.minutes().count(), c.time.seconds().count());
+}
+
 net::server_response json_response(int status, const json& body) {
   net::server_response r;
   r.status = status;
   r.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
   r.headers.push_back({"Cache-Control", "no-cache"});
-  r.body = body.dump();
+  // Fault texts may hold anything; the fake must still answer.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 

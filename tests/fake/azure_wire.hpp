@@ -38,6 +38,8 @@ std::optional<std::map<std::string, std::string>> parse_form(std::string_view bo
 std::string format_arm_time(timestamp t);
 // "2020-04-07 20:52:51Z": the token endpoint's form.
 std::string format_aad_time(timestamp t);
+// "Tue, 15 Nov 1994 08:12:31 GMT" (RFC 9110 IMF-fixdate): Date and Retry-After headers.
+std::string format_http_date(timestamp t);
 
 net::server_response json_response(int status, const json& body);
 

@@ -65,6 +65,7 @@ json state_json(const azure_state& st) {
           {"token_lifetime_seconds", st.token_lifetime.count()},
           {"null_next_link", st.null_next_link},
           {"next_link_override", st.next_link_override.empty() ? json() : json(st.next_link_override)},
+          {"clock_offset_seconds", st.clock_offset.count()},
           {"tokens_issued", st.tokens.size()},
           {"apps", apps},
           {"users", users},
@@ -191,6 +192,12 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   } else if (body.contains("next_link_override") && body.at("next_link_override").is_null()) {
     st.next_link_override.clear();
   }
+  if (body.contains("token_prefix") && body.at("token_prefix").is_string()) {
+    st.token_prefix = body.at("token_prefix").get<std::string>();
+  }
+  if (body.contains("clock_offset_seconds") && body.at("clock_offset_seconds").is_number_integer()) {
+    st.clock_offset = seconds(body.at("clock_offset_seconds").get<std::int64_t>());
+  }
   return json_response(200, state_json(st));
 }
 
@@ -248,11 +255,12 @@ struct fake_azure::impl {
 net::server_response fake_azure::impl::handle(const net::server_request& req) {
   const auto target = parse_target(req.target);
   const auto route = classify(target.path);
-  const auto now = wall_now();
   handled h;
-  recorded_request rec{req.method, req.target, req.headers, req.body, route, 0, std::nullopt, "", now};
+  recorded_request rec{req.method, req.target, req.headers, req.body, route, 0, std::nullopt, "", {}};
   {
     const std::lock_guard lock(mutex);
+    const auto now = wall_now() + state.clock_offset;
+    rec.received_at = now;
     if (route == azure_route::control) {
       h = handle_control(state, req, target, now);
     } else {
@@ -263,7 +271,9 @@ net::server_response fake_azure::impl::handle(const net::server_request& req) {
                                            : handle_arm(state, route, req, target, now);
       };
       const auto f = take_fault(state, route, requested_list_page(state, req.method, target));
-      h = f ? apply_fault(state, *f, route, now, normal) : normal();
+      h = f ? apply_fault(state, *f, route, req, now, normal) : normal();
+      // Azure's front doors date every answer; a client must not take its clock from them.
+      h.response.headers.push_back({"Date", format_http_date(now)});
     }
     rec.status = h.response.status;
     rec.items = h.items;
@@ -406,9 +416,19 @@ void fake_azure::set_next_link_override(std::string url) {
   impl_->state.next_link_override = std::move(url);
 }
 
+void fake_azure::set_clock_offset(seconds offset) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.clock_offset = offset;
+}
+
+void fake_azure::set_token_prefix(std::string prefix) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.token_prefix = std::move(prefix);
+}
+
 void fake_azure::expire_tokens() {
   const std::lock_guard lock(impl_->mutex);
-  const auto now = wall_now();
+  const auto now = wall_now() + impl_->state.clock_offset;
   for (auto& [value, token] : impl_->state.tokens) {
     token.expires_at = now;
   }

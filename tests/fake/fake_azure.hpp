@@ -30,11 +30,18 @@ std::string_view to_string(azure_route r);
 std::optional<azure_route> azure_route_from_string(std::string_view s);
 
 enum class fault_kind {
-  status,       // the given status with an error body of the route's kind (and Retry-After)
-  garbage,      // 200 with a body that is not JSON
-  wrong_shape,  // 200 with JSON of the wrong shape
-  truncate,     // the real answer, but half its body, then the connection is closed
-  delay,        // the real answer, late
+  status,        // the given status with an error body of the route's kind (and Retry-After)
+  garbage,       // 200 with a body that is not JSON
+  wrong_shape,   // 200 with JSON of the wrong shape
+  truncate,      // the real answer, but half its body, then the connection is closed
+  delay,         // the real answer, late
+  reset,         // no answer: the connection is reset
+  stall,         // the real answer's headers and half its body, then nothing until the client gives up
+  oversize,      // 200 with a body of `size_bytes` (20 MiB): over any sane client limit
+  invalid_utf8,  // the real answer with bytes that are not UTF-8 inside a string `field`
+  wrong_types,   // the real answer with `field` of the wrong JSON type
+  echo,          // an error that echoes the request's secrets: the token form, the bearer token
+  expire_token,  // every token issued so far expires, then the request is answered (401)
 };
 
 std::string_view to_string(fault_kind k);
@@ -47,11 +54,21 @@ struct fault {
   int status = 503;                        // for kind status
   std::optional<int> retry_after_seconds;  // sent with a status fault; a 429 gets 1 when unset
   std::string code;                        // the error code; empty: the usual one for the status
-  milliseconds delay{5'000};               // for kind delay
+  milliseconds delay{5'000};               // for kind delay; for kind stall, how long to hold the connection
+  std::optional<std::string> message;      // status faults: the error message (ARM) or description (token)
+  std::optional<std::string> body;         // status faults: this body, byte for byte, instead of the error
+  std::optional<int> aadsts;               // token status faults: the AADSTS code (7000215, 700016, 90033...)
+  // invalid_utf8 and wrong_types: a dotted path into the answer ("access_token",
+  // "value[].properties.principalId": every item of the list); empty: the kind's default.
+  std::string field;
+  std::size_t size_bytes = 20 * 1024 * 1024;  // for kind oversize
+  bool no_retry_after = false;                // a 429 without Retry-After, as some proxies send it
 };
 
 // {"route":"role_assignments","kind":"status","status":429,"page":1,"count":2,"forever":false,
-//  "retry_after":3,"code":"...","delay_ms":5000}; every key optional.
+//  "retry_after":3,"code":"...","delay_ms":5000,"message":"...","body":"...","aadsts":7000215,
+//  "body_base64":"...","field":"value[].properties.scope","size_bytes":20971520,
+//  "no_retry_after":true}; every key optional.
 result<fault> fault_from_json(const json& j);
 json to_json(const fault& f);
 
@@ -161,6 +178,11 @@ class fake_azure {
   void expire_tokens();                                       // every token issued so far is expired from now on
   // Every list page's nextLink becomes `url`, verbatim (a loop, another host); "" turns it off.
   void set_next_link_override(std::string url);
+  // The fake's clock runs this far from the real one: Date headers, token expires_on and
+  // not_before, Retry-After dates and token expiry checks all follow it.
+  void set_clock_offset(seconds offset);
+  // Access tokens start with this (default "fake."), so that a test can look for them anywhere.
+  void set_token_prefix(std::string prefix);
 
   void inject_fault(fault f);
   void clear_faults();

@@ -1,7 +1,7 @@
 #include "fake/standard_webhooks.hpp"
 
-#include "common/encoding.hpp"
 #include "common/strings.hpp"
+#include "fake/wire_codec.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -56,7 +56,7 @@ header_match match_v1(std::string_view signature_header, const std::string& expe
       continue;  // empty pieces from double spaces, and other schemes such as v1a
     }
     out.saw_v1 = true;
-    const auto given = base64_decode(std::string_view(entry).substr(3));
+    const auto given = from_base64(std::string_view(entry).substr(3));
     // CRYPTO_memcmp: the comparison time must not tell an attacker how many bytes were right.
     if (given && given->size() == expected.size() &&
         CRYPTO_memcmp(given->data(), expected.data(), expected.size()) == 0) {
@@ -72,7 +72,7 @@ std::optional<std::string> webhook_key(std::string_view secret) {
   if (!secret.starts_with(secret_prefix)) {
     return std::nullopt;
   }
-  auto key = base64_decode(secret.substr(secret_prefix.size()));
+  auto key = from_base64(secret.substr(secret_prefix.size()));
   if (!key || key->empty()) {
     return std::nullopt;
   }
@@ -89,7 +89,7 @@ std::optional<std::string> sign_standard_webhook(std::string_view secret, std::s
   if (!mac) {
     return std::nullopt;
   }
-  return "v1," + base64_encode(*mac);
+  return "v1," + to_base64(*mac);
 }
 
 webhook_verdict verify_standard_webhook(std::string_view secret, std::string_view msg_id,
