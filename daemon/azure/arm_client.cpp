@@ -57,7 +57,7 @@ awaitable<result<net::response>> arm_client::get(std::string url, std::string wh
     if (res->status < 200 || res->status >= 300) {
       auto e = arm_error(res->status, res->body, what);
       if (auto ra = res->header_value("Retry-After")) {
-        e.retry_after = net::parse_retry_after(*ra, clock_.now());
+        e.retry_after = net::parse_retry_after(*ra, net::server_now(res->header_value("Date"), clock_.now()));
       }
       co_return e;
     }

@@ -74,4 +74,13 @@ milliseconds backoff_delay(int failures, const retry_policy& policy, std::option
   return delay;
 }
 
+timestamp server_now(std::optional<std::string_view> date_header, timestamp our_now) {
+  if (date_header) {
+    if (auto t = parse_http_date(*date_header)) {
+      return *t;
+    }
+  }
+  return our_now;
+}
+
 }  // namespace rootwatch::net

@@ -32,6 +32,11 @@ retry_decision classify_error(const error& e);
 // Retry-After is either delta-seconds or an HTTP-date; nullopt when absent or unreadable.
 std::optional<milliseconds> parse_retry_after(std::string_view value, timestamp now);
 
+// "Now" as the server saw it: its Date header when readable, else our clock. An HTTP-date
+// Retry-After is a time on the server's clock; read against a clock minutes off it would turn
+// "retry in 2 s" into minutes of silence (or into no wait at all).
+timestamp server_now(std::optional<std::string_view> date_header, timestamp our_now);
+
 // The wait before attempt `failures + 1`: exponential from initial_backoff, capped at
 // max_backoff, with half of it jittered (jitter01 in [0,1)); a server's Retry-After wins when
 // it asks for longer.

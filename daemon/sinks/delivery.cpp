@@ -45,7 +45,7 @@ awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resol
   out.final_status = !net::classify_status(res->status).retry;
   out.detail = fmt::format("sink {} answered {}", sink.settings.name, res->status);
   if (auto ra = res->header_value("Retry-After")) {
-    out.retry_after = net::parse_retry_after(*ra, now);
+    out.retry_after = net::parse_retry_after(*ra, net::server_now(res->header_value("Date"), now));
   }
   co_return out;
 }

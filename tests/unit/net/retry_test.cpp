@@ -306,3 +306,35 @@ TEST(backoff_delay, the_default_policy_starts_at_half_a_second) {
 
 }  // namespace
 }  // namespace rootwatch::net
+
+namespace rootwatch::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A server whose clock is 10 minutes off asks for "2 s from now" as a date on its own clock:
+// read against its Date header that is 2 s, whichever way our clock is off.
+TEST(server_now, a_retry_after_date_is_read_on_the_servers_clock) {
+  const timestamp ours = from_unix_seconds(1'764'460'800);  // Sun, 30 Nov 2025 00:00:00 GMT
+  struct skewed {
+    const char* date;      // the server's Date header
+    const char* retry_at;  // its Retry-After: two seconds later on its clock
+    milliseconds on_our_clock;
+  };
+  for (const skewed& s : {skewed{"Sun, 30 Nov 2025 00:10:00 GMT", "Sun, 30 Nov 2025 00:10:02 GMT", 602s},
+                          skewed{"Sat, 29 Nov 2025 23:50:00 GMT", "Sat, 29 Nov 2025 23:50:02 GMT", 0s}}) {
+    EXPECT_EQ(parse_retry_after(s.retry_at, server_now(s.date, ours)), milliseconds{2000}) << s.date;
+    // What reading it on our own clock would have made of it: ten minutes of silence, or none.
+    EXPECT_EQ(parse_retry_after(s.retry_at, ours), s.on_our_clock) << s.date;
+  }
+}
+
+TEST(server_now, falls_back_to_our_clock_without_a_readable_date) {
+  const timestamp ours = from_unix_seconds(1'764'460'800);
+  EXPECT_EQ(server_now(std::nullopt, ours), ours);
+  EXPECT_EQ(server_now("yesterday", ours), ours);
+  EXPECT_EQ(server_now("", ours), ours);
+}
+
+}  // namespace
+}  // namespace rootwatch::net
