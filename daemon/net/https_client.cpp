@@ -1,5 +1,7 @@
 #include "net/https_client.hpp"
 
+#include "common/secret_scrub.hpp"
+#include "common/text.hpp"
 #include "common/version.hpp"
 #include "net/beast.hpp"
 #include "net/tls.hpp"
@@ -15,6 +17,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <map>
+
+#include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
 
@@ -37,6 +41,28 @@ struct exchange_result {
   bool got_response_bytes = false;
   bool keep_alive = false;
 };
+
+// At trace, every exchange: what, where (scheme, host and port only), the status and the size;
+// for an error status also the start of the body, since that is what an operator debugging a
+// refusal needs. The body comes from outside: it is scrubbed of every known secret (a server
+// may echo the form or the token it was sent), cut and kept to one line by the log formatter.
+void trace_exchange(const request& req, const result<response>& answer, steady::time_point started) {
+  if (!spdlog::should_log(spdlog::level::trace)) {
+    return;
+  }
+  const auto ms = std::chrono::duration_cast<milliseconds>(steady::now() - started).count();
+  if (!answer) {
+    spdlog::trace("http {} {} {}: failed after {} ms: {}", req.method, req.what, redact_url(req.url), ms,
+                  answer.error().message);
+    return;
+  }
+  spdlog::trace("http {} {} {}: {} ({} bytes) in {} ms", req.method, req.what, redact_url(req.url), answer->status,
+                answer->body.size(), ms);
+  if (answer->status >= 400) {
+    spdlog::trace("http {} {} {}: {} body: {}", req.method, req.what, redact_url(req.url), answer->status,
+                  cut_utf8(scrub_secrets(answer->body), 1024));
+  }
+}
 
 std::string describe(const request& req) {
   return fmt::format("{} ({})", req.what.empty() ? std::string("request") : req.what, redact_url(req.url));
@@ -234,7 +260,8 @@ awaitable<result<response>> https_client::send(request req) {
   if (!u) {
     co_return with_context(u.error(), req.what.empty() ? "request" : req.what);
   }
-  const auto deadline = steady::now() + req.timeout;
+  const auto started = steady::now();
+  const auto deadline = started + req.timeout;
   const std::string key = u->host + ":" + u->port;
   while (true) {
     auto c = impl_->take_idle(key);
@@ -242,7 +269,9 @@ awaitable<result<response>> https_client::send(request req) {
     if (!c) {
       auto opened = co_await impl_->open(*u, req, deadline);
       if (!opened) {
-        co_return opened.error();
+        const result<response> failed = opened.error();
+        trace_exchange(req, failed, started);
+        co_return failed.error();
       }
       c = std::move(*opened);
     }
@@ -256,6 +285,7 @@ awaitable<result<response>> https_client::send(request req) {
     if (ex.answer && ex.keep_alive) {
       impl_->give_back(key, std::move(c));
     }
+    trace_exchange(req, ex.answer, started);
     co_return std::move(ex.answer);
   }
 }
@@ -270,7 +300,7 @@ awaitable<result<response>> https_client::send_with_retry(request req, retry_pol
     std::optional<milliseconds> retry_after;
     if (r) {
       if (auto v = r->header_value("Retry-After")) {
-        retry_after = parse_retry_after(*v, impl_->wall.now());
+        retry_after = parse_retry_after(*v, server_now(r->header_value("Date"), impl_->wall.now()));
       }
     }
     const auto delay = backoff_delay(attempt, policy, retry_after, impl_->random.uniform01());
