@@ -61,6 +61,8 @@ int decode_char(char c) {
   return -1;
 }
 
+}  // namespace
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
@@ -73,8 +75,6 @@ int hex_value(char c) {
   }
   return -1;
 }
-
-}  // namespace
 
 std::string base64_encode(std::string_view bytes) {
   return encode(bytes, std_alphabet, true);

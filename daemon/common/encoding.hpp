@@ -12,6 +12,8 @@ std::string base64url_encode(std::string_view bytes);  // no padding
 std::optional<std::string> base64_decode(std::string_view text);
 
 std::string hex_encode(std::string_view bytes);
+// The value of one hex digit (either case), or -1.
+int hex_value(char c);
 
 // application/x-www-form-urlencoded value encoding (RFC 3986 unreserved kept, space as %20).
 std::string form_encode(std::string_view value);

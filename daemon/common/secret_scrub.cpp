@@ -11,19 +11,6 @@
 namespace rootwatch {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // The byte that text[p] stands for and how many bytes spell it: raw, or %XX in either case.
 // Returns 0 bytes past the end.
 struct spelled {
@@ -35,8 +22,8 @@ spelled decoded_at(std::string_view text, std::size_t p) {
   if (p >= text.size()) {
     return {};
   }
-  if (text[p] == '%' && p + 2 < text.size() && hex_digit(text[p + 1]) >= 0 && hex_digit(text[p + 2]) >= 0) {
-    return {static_cast<char>(hex_digit(text[p + 1]) * 16 + hex_digit(text[p + 2])), 3};
+  if (text[p] == '%' && p + 2 < text.size() && hex_value(text[p + 1]) >= 0 && hex_value(text[p + 2]) >= 0) {
+    return {static_cast<char>(hex_value(text[p + 1]) * 16 + hex_value(text[p + 2])), 3};
   }
   return {text[p], 1};
 }

@@ -18,17 +18,6 @@
 namespace rootwatch::e2e {
 namespace {
 
-bool eventually(const std::function<bool()>& done, milliseconds timeout = wait_long) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) {
-      return false;
-    }
-    std::this_thread::sleep_for(milliseconds{100});
-  }
-  return true;
-}
-
 // The harness writes the tenant's keys; these go right after its request_timeout line.
 void add_tenant_keys(environment& env, const std::string& keys) {
   std::ifstream in(env.config_path());
@@ -58,19 +47,6 @@ void slow_pages(environment& env, milliseconds delay) {
   env.azure().inject_fault(f);
 }
 
-std::uint16_t health_port(const child& daemon) {
-  std::uint16_t port = 0;
-  eventually([&] {
-    std::smatch m;
-    const std::string err = daemon.err();
-    if (std::regex_search(err, m, std::regex("health on 127\\.0\\.0\\.1:([0-9]+)"))) {
-      port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-    return port != 0;
-  });
-  return port;
-}
-
 // /healthz as JSON (null when it did not answer 200 with JSON).
 json healthz(std::uint16_t port) {
   auto r = fake::fetch("", "GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz");
@@ -98,14 +74,14 @@ TEST(cycle_deadline, a_slow_or_looping_listing_fails_within_cycle_timeout_and_sa
   env.azure().set_page_size(1);
   add_assignments(env, 10);
   auto daemon = env.start({"run", "--config", env.config_path().string()});
-  const auto port = health_port(daemon);
+  const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
-  ASSERT_TRUE(eventually([&] { return healthz(port)["status"] == "ok"; })) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return healthz(port)["status"] == "ok"; })) << daemon.err();
 
   slow_pages(env, milliseconds{300});
   const auto elevated = env.elevate("e1e00000-0000-4000-8000-000000000001");
   json first_failing;
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     first_failing = healthz(port);
     return tenant_field(first_failing, "status") == "failing";
   })) << daemon.err();
@@ -124,7 +100,7 @@ TEST(cycle_deadline, a_slow_or_looping_listing_fails_within_cycle_timeout_and_sa
   env.azure().set_next_link_override(env.azure().base_url() +
                                      "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
                                      "&$filter=atScope()");
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     return tenant_field(healthz(port), "last_error").find("nextLink points back") != std::string::npos;
   })) << healthz(port).dump();
 
@@ -144,7 +120,7 @@ TEST(cycle_deadline, a_slow_or_looping_listing_fails_within_cycle_timeout_and_sa
       },
       wait_long))
       << daemon.err();
-  EXPECT_TRUE(eventually([&] { return tenant_field(healthz(port), "status") == "ok"; }));
+  EXPECT_TRUE(wait_until([&] { return tenant_field(healthz(port), "status") == "ok"; }));
   EXPECT_TRUE(accepted(env.receiver().deliveries(), "assignment.removed").empty());
 
   daemon.signal(SIGTERM);

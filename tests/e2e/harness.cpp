@@ -1,6 +1,7 @@
 #include "e2e/harness.hpp"
 
 #include "common/encoding.hpp"
+#include "fake/test_client.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -226,15 +228,6 @@ std::vector<fake::delivery> accepted(const std::vector<fake::delivery>& all, con
   }
   return out;
 }
-
-}  // namespace rootwatch::e2e
-
-// Appended for the fault matrix and the secret hygiene tests.
-#include "fake/test_client.hpp"
-
-#include <regex>
-
-namespace rootwatch::e2e {
 
 bool wait_until(const std::function<bool()>& done, milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;

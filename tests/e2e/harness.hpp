@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -102,13 +103,6 @@ class environment {
 
 // Deliveries of one alert kind that the receiver answered with 2xx.
 std::vector<fake::delivery> accepted(const std::vector<fake::delivery>& all, const std::string& kind);
-
-}  // namespace rootwatch::e2e
-
-// Appended for the fault matrix and the secret hygiene tests.
-#include <functional>
-
-namespace rootwatch::e2e {
 
 // Polls `done` every 100 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& done, milliseconds timeout = wait_long);

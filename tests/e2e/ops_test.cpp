@@ -13,54 +13,26 @@
 namespace rootwatch::e2e {
 namespace {
 
-bool eventually(const std::function<bool()>& done, milliseconds timeout = wait_long) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) {
-      return false;
-    }
-    std::this_thread::sleep_for(milliseconds{100});
-  }
-  return true;
-}
-
-std::uint16_t health_port(const child& daemon) {
-  std::uint16_t port = 0;
-  eventually([&] {
-    std::smatch m;
-    const std::string err = daemon.err();
-    if (std::regex_search(err, m, std::regex("health on 127\\.0\\.0\\.1:([0-9]+)"))) {
-      port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-    return port != 0;
-  });
-  return port;
-}
-
-net::response get(std::uint16_t port, const std::string& path) {
-  auto r = fake::fetch("", "GET", "http://127.0.0.1:" + std::to_string(port) + path);
-  return r ? *r : net::response{};
-}
-
 TEST(operations, health_readiness_and_metrics_tell_the_truth) {
   environment env;
   env.listen = "127.0.0.1:0";
   env.write_config("1s");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
-  const auto port = health_port(daemon);
+  const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
-  ASSERT_TRUE(eventually([&] { return get(port, "/readyz").status == 200; })) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return http_get_local(port, "/readyz").status == 200; })) << daemon.err();
   env.elevate();
   ASSERT_TRUE(
       env.receiver().wait_for([](const auto& d) { return !accepted(d, "assignment.created").empty(); }, wait_long));
-  ASSERT_TRUE(eventually([&] {
-    return get(port, "/metrics").body.find("rootwatch_alerts_firing{tenant=\"contoso\"} 1") != std::string::npos;
-  })) << get(port, "/metrics").body;
-  const auto metrics = get(port, "/metrics").body;
+  ASSERT_TRUE(wait_until([&] {
+    return http_get_local(port, "/metrics").body.find("rootwatch_alerts_firing{tenant=\"contoso\"} 1") !=
+           std::string::npos;
+  })) << http_get_local(port, "/metrics").body;
+  const auto metrics = http_get_local(port, "/metrics").body;
   EXPECT_NE(metrics.find("rootwatch_deliveries_total{sink=\"soc\",result=\"delivered\"} 1"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("# TYPE rootwatch_cycles_total counter"), std::string::npos);
-  EXPECT_EQ(json::parse(get(port, "/healthz").body)["status"], "ok");
+  EXPECT_EQ(json::parse(http_get_local(port, "/healthz").body)["status"], "ok");
 
   // The watcher goes blind: still alive, but degraded, and nothing is inferred.
   fake::fault f;
@@ -68,11 +40,11 @@ TEST(operations, health_readiness_and_metrics_tell_the_truth) {
   f.status = 500;
   f.count = std::nullopt;
   env.azure().inject_fault(f);
-  ASSERT_TRUE(eventually([&] {
-    const auto body = get(port, "/healthz").body;
+  ASSERT_TRUE(wait_until([&] {
+    const auto body = http_get_local(port, "/healthz").body;
     return !body.empty() && json::parse(body)["status"] == "degraded";
-  })) << get(port, "/healthz").body;
-  EXPECT_EQ(get(port, "/healthz").status, 200);
+  })) << http_get_local(port, "/healthz").body;
+  EXPECT_EQ(http_get_local(port, "/healthz").status, 200);
   EXPECT_TRUE(accepted(env.receiver().deliveries(), "assignment.removed").empty());
 
   daemon.signal(SIGTERM);
@@ -83,17 +55,17 @@ TEST(operations, sighup_applies_a_valid_configuration_and_refuses_a_broken_one) 
   environment env;
   env.write_config("1s");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
-  ASSERT_TRUE(eventually([&] { return daemon.err().find("running") != std::string::npos; })) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return daemon.err().find("running") != std::string::npos; })) << daemon.err();
 
   env.write_config("1s", "alert", {}, "[[rule]]\nname = \"typo\"\nscopes = [\"/\"]\nroles = [\"*\"]\nsevrity = 1\n");
   daemon.signal(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return daemon.err().find("reload refused") != std::string::npos; })) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return daemon.err().find("reload refused") != std::string::npos; })) << daemon.err();
 
   // Only Owner is watched from now on; a User Access Administrator is no longer alerted on.
   env.write_config("1s", "alert", {},
                    "[[rule]]\nname = \"owners-only\"\nscopes = [\"/\"]\nroles = [\"Owner\"]\nseverity = \"high\"\n");
   daemon.signal(SIGHUP);
-  ASSERT_TRUE(eventually([&] { return daemon.err().find("configuration reloaded") != std::string::npos; }))
+  ASSERT_TRUE(wait_until([&] { return daemon.err().find("configuration reloaded") != std::string::npos; }))
       << daemon.err();
   env.elevate();
   fake::role_assignment owner;
@@ -122,7 +94,7 @@ TEST(operations, sighup_applies_a_valid_configuration_and_refuses_a_broken_one) 
   daemon.signal(SIGHUP);
   std::this_thread::sleep_for(milliseconds{20});
   daemon.signal(SIGHUP);
-  EXPECT_TRUE(eventually([&] { return count_reloads() == 3; })) << daemon.err();
+  EXPECT_TRUE(wait_until([&] { return count_reloads() == 3; })) << daemon.err();
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();

@@ -38,30 +38,6 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using std::chrono::steady_clock;
 
-bool eventually(const std::function<bool()>& done, milliseconds timeout = wait_long) {
-  const auto until = steady_clock::now() + timeout;
-  while (!done()) {
-    if (steady_clock::now() > until) {
-      return false;
-    }
-    std::this_thread::sleep_for(milliseconds{100});
-  }
-  return true;
-}
-
-std::uint16_t health_port(const child& daemon) {
-  std::uint16_t port = 0;
-  eventually([&] {
-    std::smatch m;
-    const std::string err = daemon.err();
-    if (std::regex_search(err, m, std::regex("health on 127\\.0\\.0\\.1:([0-9]+)"))) {
-      port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    }
-    return port != 0;
-  });
-  return port;
-}
-
 result<net::response> get(std::uint16_t port, const std::string& path, milliseconds timeout = milliseconds{5'000}) {
   return fake::fetch("", "GET", "http://127.0.0.1:" + std::to_string(port) + path, {}, {}, timeout);
 }
@@ -230,9 +206,9 @@ TEST(resources, the_watchdog_health_and_delivery_go_on_while_another_process_hol
     started.emplace(env.start({"run", "--config", env.config_path().string()}));
   }
   auto& daemon = *started;
-  const auto port = health_port(daemon);
+  const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
-  ASSERT_TRUE(eventually([&] { return notify.ready(); })) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return notify.ready(); })) << daemon.err();
 
   // A first alert goes through normally; the next one is stuck at a failing receiver, so it
   // sits in the outbox when the lock is taken.
@@ -279,7 +255,7 @@ TEST(resources, the_watchdog_health_and_delivery_go_on_while_another_process_hol
   };
   EXPECT_TRUE(env.receiver().wait_for([&](const auto& d) { return principals_alerted(d).size() == 3; }, wait_long))
       << daemon.err();
-  EXPECT_TRUE(eventually([&] {
+  EXPECT_TRUE(wait_until([&] {
     const auto m = get(port, "/metrics");
     return m && m->body.find("rootwatch_outbox_pending{sink=\"soc\"} 0") != std::string::npos;
   })) << daemon.err();
@@ -304,9 +280,9 @@ TEST(resources, idle_connections_to_the_health_listener_cannot_take_the_daemons_
   env.listen = "127.0.0.1:0";
   env.write_config("1s");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
-  const auto port = health_port(daemon);
+  const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     const auto r = get(port, "/readyz");
     return r && r->status == 200;
   })) << daemon.err();
@@ -367,7 +343,7 @@ TEST(resources, the_soft_descriptor_limit_is_raised_to_the_hard_limit) {
     ::setrlimit(RLIMIT_NOFILE, &saved);
   }
   auto& daemon = *started;
-  ASSERT_TRUE(eventually([&] { return daemon.err().find("running") != std::string::npos; })) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return daemon.err().find("running") != std::string::npos; })) << daemon.err();
   const auto [soft, hard] = descriptor_limits(daemon.pid());
   EXPECT_EQ(soft, hard);
   EXPECT_NE(soft, "256");
