@@ -3,6 +3,7 @@
 // Source "arm": the role assignments at "/" from Azure Resource Manager, the authoritative
 // snapshot (azure-apis.md §4.1), with role names resolved.
 
+#include "azure/source.hpp"
 #include "common/asio.hpp"
 #include "common/error.hpp"
 #include "engine/model.hpp"
@@ -33,7 +34,7 @@ struct arm_options {
   std::size_t max_pages = 1000;  // a listing that does not end is a malformed answer, not a reason to hang
 };
 
-class arm_client {
+class arm_client final : public snapshot_source {
  public:
   arm_client(net::https_client& http, auth::token_cache& tokens, arm_options options, rng& random, const clock& wall);
 
@@ -45,8 +46,10 @@ class arm_client {
   // definition no longer exists.
   awaitable<result<std::string>> role_name(const std::string& role_id);
 
+  std::string_view name() const override { return "arm"; }
+
   // list_root_assignments with role names filled in, as one snapshot.
-  awaitable<result<engine::snapshot>> snapshot();
+  awaitable<result<engine::snapshot>> snapshot() override;
 
  private:
   awaitable<result<net::response>> get(std::string url, std::string what);

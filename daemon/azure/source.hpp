@@ -1,0 +1,27 @@
+#pragma once
+
+// What a watcher gathers from. A source is a value behind one of these interfaces: adding one
+// touches azure/ and the wiring in app/, never the watcher's cycle.
+
+#include "common/asio.hpp"
+#include "common/error.hpp"
+#include "engine/model.hpp"
+
+#include <string_view>
+
+namespace rootwatch::azure {
+
+// The current state: the role assignments at the watched scopes ("arm", "resource_graph").
+class snapshot_source {
+ public:
+  virtual ~snapshot_source() = default;
+
+  // The name in config `sources`, health, metrics and evidence: "arm", "resource_graph".
+  virtual std::string_view name() const = 0;
+
+  // Every page, or an error: never a partial snapshot (invariant 1). Runs under the cycle's
+  // deadline; a cancelled call returns promptly with kind cancelled.
+  virtual awaitable<result<engine::snapshot>> snapshot() = 0;
+};
+
+}  // namespace rootwatch::azure
