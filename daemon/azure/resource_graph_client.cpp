@@ -124,16 +124,17 @@ awaitable<result<net::response>> resource_graph_client::query_page(const std::st
   const std::string url = fmt::format("{}/providers/Microsoft.ResourceGraph/resources?api-version={}", options_.base,
                                       resource_graph_api_version);
   const std::string what = "resource graph query";
-  // Two rounds at most: a 429 that outlasted the client's retries is waited out once (or, when
-  // that wait is too long, ends the cycle as throttled).
+  const std::string context = fmt::format("page {}", page + 1);
+  // Two rounds at most: a 429 that outlasted the client's retries is waited out once, when the
+  // wait fits; otherwise it ends the cycle as throttled, saying when to ask again.
   for (int round = 0;; ++round) {
     auto ready = co_await wait_for_quota();
     if (!ready) {
-      co_return ready.error();
+      co_return with_context(ready.error(), context);
     }
     auto res = co_await send("POST", url, body, what);
     if (!res) {
-      co_return res.error();
+      co_return with_context(res.error(), context);
     }
     note_quota(*res);
     if (res->status >= 200 && res->status < 300) {
@@ -151,12 +152,13 @@ awaitable<result<net::response>> resource_graph_client::query_page(const std::st
         wait = resets ? parse_quota_resets_after(*resets) : std::nullopt;
       }
       e.retry_after = wait.value_or(default_quota_window);
-      if (round == 0) {
-        quota_resets_at_ = clock_.now() + *e.retry_after;
+      // Remembered either way, so that the next cycle does not spend its first query on a 429.
+      quota_resets_at_ = clock_.now() + *e.retry_after;
+      if (round == 0 && *e.retry_after <= options_.max_quota_wait) {
         continue;
       }
     }
-    co_return with_context(std::move(e), fmt::format("page {}", page + 1));
+    co_return with_context(std::move(e), context);
   }
 }
 
