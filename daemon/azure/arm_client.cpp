@@ -2,7 +2,6 @@
 
 #include "auth/token_cache.hpp"
 #include "azure/arm_parse.hpp"
-#include "azure/builtin_roles.hpp"
 #include "common/clock.hpp"
 #include "common/rng.hpp"
 #include "common/strings.hpp"
@@ -30,7 +29,13 @@ bool same_origin(const std::string& a, const std::string& b) {
 
 arm_client::arm_client(net::https_client& http, auth::token_cache& tokens, arm_options options, rng& random,
                        const clock& wall)
-    : http_(http), tokens_(tokens), options_(std::move(options)), random_(random), clock_(wall) {}
+    : http_(http),
+      tokens_(tokens),
+      options_(std::move(options)),
+      random_(random),
+      clock_(wall),
+      roles_(options_.base,
+             [this](std::string url, std::string what) { return get(std::move(url), std::move(what)); }) {}
 
 awaitable<result<net::response>> arm_client::get(std::string url, std::string what) {
   // One retry after a 401: the token may have been revoked or expired early (CAE).
@@ -107,28 +112,7 @@ awaitable<result<std::vector<engine::assignment>>> arm_client::list_root_assignm
 }
 
 awaitable<result<std::string>> arm_client::role_name(const std::string& role_id) {
-  if (auto builtin = builtin_role_name(role_id)) {
-    co_return std::string(*builtin);
-  }
-  if (auto it = role_names_.find(role_id); it != role_names_.end()) {
-    co_return it->second;
-  }
-  auto res = co_await get(fmt::format("{}/providers/Microsoft.Authorization/roleDefinitions/{}?api-version=2022-04-01",
-                                      options_.base, role_id),
-                          "arm role definition");
-  if (!res) {
-    if (res.error().http_status == 404) {
-      // A custom role deleted after the assignment was made: the assignment still counts.
-      co_return std::string{};
-    }
-    co_return res.error();
-  }
-  auto name = parse_role_definition_name(res->body);
-  if (!name) {
-    co_return name.error();
-  }
-  role_names_.emplace(role_id, *name);
-  co_return std::move(*name);
+  co_return co_await roles_.name(role_id);
 }
 
 awaitable<result<engine::snapshot>> arm_client::snapshot() {
@@ -139,14 +123,11 @@ awaitable<result<engine::snapshot>> arm_client::snapshot() {
     co_return list.error();
   }
   snap.taken_at = clock_.now();
-  for (auto& a : *list) {
-    auto name = co_await role_name(a.role.id);
-    if (!name) {
-      co_return with_context(name.error(), fmt::format("role definition {}", a.role.id));
-    }
-    a.role.name = std::move(*name);
+  auto named = co_await roles_.named(std::move(*list));
+  if (!named) {
+    co_return named.error();
   }
-  snap.assignments = std::move(*list);
+  snap.assignments = std::move(*named);
   co_return snap;
 }
 

@@ -3,13 +3,13 @@
 // Source "arm": the role assignments at "/" from Azure Resource Manager, the authoritative
 // snapshot (azure-apis.md §4.1), with role names resolved.
 
+#include "azure/role_names.hpp"
 #include "azure/source.hpp"
 #include "common/asio.hpp"
 #include "common/error.hpp"
 #include "engine/model.hpp"
 #include "net/retry.hpp"
 
-#include <map>
 #include <string>
 
 namespace rootwatch {
@@ -59,7 +59,7 @@ class arm_client final : public snapshot_source {
   arm_options options_;
   rng& random_;
   const clock& clock_;
-  std::map<std::string, std::string> role_names_;
+  role_names roles_;
 };
 
 }  // namespace rootwatch::azure

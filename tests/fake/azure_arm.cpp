@@ -477,6 +477,9 @@ azure_route classify(std::string_view path) {
   if (p == elevate_path) {
     return azure_route::elevate;
   }
+  if (is_graph_query_path(p)) {
+    return azure_route::resource_graph;
+  }
   return azure_route::other;
 }
 
@@ -494,6 +497,15 @@ std::optional<std::size_t> requested_list_page(const azure_state& st, std::strin
     offset = parse_skip_token(*p->value);
   }
   return offset.value_or(0) / st.page_size;
+}
+
+std::optional<handled> refuse_token(azure_state& st, const net::server_request& req, const parsed_target& target,
+                                    timestamp now) {
+  auto auth = arm_call{st, req, target, now}.authenticate();
+  if (std::holds_alternative<handled>(auth)) {
+    return std::get<handled>(std::move(auth));
+  }
+  return std::nullopt;
 }
 
 handled handle_arm(azure_state& st, azure_route route, const net::server_request& req, const parsed_target& target,

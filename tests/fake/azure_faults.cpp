@@ -71,7 +71,11 @@ net::server_response status_response(azure_state& st, const fault& f, azure_rout
     }
     r = aad_error(failure, st.new_guid(), st.new_guid(), now);
   } else {
-    const std::string code = f.code.empty() ? std::string(arm_code_for_status(f.status)) : f.code;
+    // Resource Graph names its throttling RateLimiting (§3.3), not ARM's TenantRequestsThrottled.
+    const bool graph_throttled = route == azure_route::resource_graph && f.status == 429;
+    const std::string code = !f.code.empty()   ? f.code
+                             : graph_throttled ? std::string("RateLimiting")
+                                               : std::string(arm_code_for_status(f.status));
     r = arm_error(f.status, code, f.message.value_or(arm_message(st, f.status, retry_after)));
   }
   if (f.body) {
@@ -168,6 +172,9 @@ std::string default_field(fault_kind kind, azure_route route) {
   }
   if (route == azure_route::role_assignments) {
     return "value[].properties.principalId";
+  }
+  if (route == azure_route::resource_graph) {
+    return "data[].properties.principalId";
   }
   return kind == fault_kind::invalid_utf8 ? "properties.roleName" : "properties";
 }

@@ -27,6 +27,16 @@ struct handled {
   std::optional<std::size_t> items;
 };
 
+// Resource Graph's user quota (§3.4) and the switches of its query route.
+struct graph_settings {
+  int quota_limit = 15;     // queries per window, per the docs
+  seconds quota_window{5};  // the window starts with its first query
+  int quota_used = 0;       // in the current window
+  timestamp window_end{};   // when the current window's quota resets
+  std::string skip_token_override;
+  bool result_truncated = false;
+};
+
 struct azure_state {
   std::string tenant_id;
   std::string base_url;
@@ -39,9 +49,10 @@ struct azure_state {
   std::size_t page_size = 2;
   seconds token_lifetime{3599};
   bool null_next_link = true;
-  std::string next_link_override;  // when set: every list page's nextLink, verbatim (loops, other hosts)
+  std::string next_link_override;      // when set: every list page's nextLink, verbatim (loops, other hosts)
   seconds clock_offset{0};             // the fake's clock minus the real one
   std::string token_prefix = "fake.";  // recognisable tokens for the secret hygiene tests
+  graph_settings graph;                // Resource Graph: quota, skip token override, truncation
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();
@@ -58,6 +69,21 @@ azure_route classify(std::string_view path);
 
 // azure_token.cpp: POST /{tenant}/oauth2/v2.0/token.
 handled handle_token(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
+
+// azure_arm.cpp: the 401 to answer when the request has no valid token from this fake.
+std::optional<handled> refuse_token(azure_state& st, const net::server_request& req, const parsed_target& target,
+                                    timestamp now);
+
+// azure_graph_query.cpp: POST /providers/Microsoft.ResourceGraph/resources (§3).
+bool is_graph_query_path(std::string_view lower_path);
+handled handle_graph_query(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
+// The page a query asks for (by the $skipToken in its body); nullopt if it is not a query.
+std::optional<std::size_t> requested_graph_page(const azure_state& st, const net::server_request& req);
+// x-ms-user-quota-remaining and x-ms-user-quota-resets-after: on every Resource Graph answer.
+void add_graph_quota_headers(azure_state& st, net::server_response& r, timestamp now);
+// The "graph" object of POST /_fake/settings, and of GET /_fake/state.
+void apply_graph_settings(azure_state& st, const json& settings, timestamp now);
+json graph_state_json(const azure_state& st);
 
 // azure_arm.cpp: every ARM route, authentication and api-version included.
 handled handle_arm(azure_state& st, azure_route route, const net::server_request& req, const parsed_target& target,

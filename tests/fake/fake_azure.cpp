@@ -72,6 +72,7 @@ json state_json(const azure_state& st) {
           {"role_definitions", roles},
           {"assignments", assignments},
           {"faults", faults},
+          {"graph", graph_state_json(st)},
           {"counts", counts}};
 }
 
@@ -198,6 +199,9 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   if (body.contains("clock_offset_seconds") && body.at("clock_offset_seconds").is_number_integer()) {
     st.clock_offset = seconds(body.at("clock_offset_seconds").get<std::int64_t>());
   }
+  if (body.contains("graph")) {
+    apply_graph_settings(st, body.at("graph"), wall_now() + st.clock_offset);
+  }
   return json_response(200, state_json(st));
 }
 
@@ -267,11 +271,19 @@ net::server_response fake_azure::impl::handle(const net::server_request& req) {
       ++state.counts[route];
       ++state.counts[azure_route::any];
       const auto normal = [&] {
+        if (route == azure_route::resource_graph) {
+          return handle_graph_query(state, req, target, now);
+        }
         return route == azure_route::token ? handle_token(state, req, target, now)
                                            : handle_arm(state, route, req, target, now);
       };
-      const auto f = take_fault(state, route, requested_list_page(state, req.method, target));
+      const auto page = route == azure_route::resource_graph ? requested_graph_page(state, req)
+                                                             : requested_list_page(state, req.method, target);
+      const auto f = take_fault(state, route, page);
       h = f ? apply_fault(state, *f, route, req, now, normal) : normal();
+      if (route == azure_route::resource_graph) {
+        add_graph_quota_headers(state, h.response, now);
+      }
       // Azure's front doors date every answer; a client must not take its clock from them.
       h.response.headers.push_back({"Date", format_http_date(now)});
     }
@@ -424,6 +436,29 @@ void fake_azure::set_clock_offset(seconds offset) {
 void fake_azure::set_token_prefix(std::string prefix) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.token_prefix = std::move(prefix);
+}
+
+void fake_azure::set_graph_quota(int limit, seconds window) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.graph.quota_limit = std::max(limit, 0);
+  impl_->state.graph.quota_window = window;
+}
+
+void fake_azure::exhaust_graph_quota(seconds resets_after) {
+  const std::lock_guard lock(impl_->mutex);
+  auto& g = impl_->state.graph;
+  g.quota_used = g.quota_limit;
+  g.window_end = wall_now() + impl_->state.clock_offset + resets_after;
+}
+
+void fake_azure::set_graph_skip_token_override(std::string token) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.graph.skip_token_override = std::move(token);
+}
+
+void fake_azure::set_graph_result_truncated(bool truncated) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.graph.result_truncated = truncated;
 }
 
 void fake_azure::expire_tokens() {

@@ -24,7 +24,7 @@ namespace rootwatch::fake {
 
 // What a request was for. `any` matches every Azure route in faults and counts (never the
 // /_fake control routes); `other` is a path the fake does not serve.
-enum class azure_route { token, role_assignments, role_definitions, elevate, other, control, any };
+enum class azure_route { token, role_assignments, role_definitions, elevate, resource_graph, other, control, any };
 
 std::string_view to_string(azure_route r);
 std::optional<azure_route> azure_route_from_string(std::string_view s);
@@ -183,6 +183,16 @@ class fake_azure {
   void set_clock_offset(seconds offset);
   // Access tokens start with this (default "fake."), so that a test can look for them anywhere.
   void set_token_prefix(std::string prefix);
+
+  // Resource Graph (§3): the user quota is `limit` queries per `window` (15 per 5 s by
+  // default); exhaust_graph_quota uses it up until `resets_after` from now.
+  void set_graph_quota(int limit, seconds window);
+  void exhaust_graph_quota(seconds resets_after);
+  // Every Resource Graph page's $skipToken becomes `token`, verbatim (a loop, a URL); "" turns
+  // it off. A query that sends it back is answered from the first row again.
+  void set_graph_skip_token_override(std::string token);
+  // Pages say resultTruncated "true" (and give no $skipToken), as Azure does past its limits.
+  void set_graph_result_truncated(bool truncated);
 
   void inject_fault(fault f);
   void clear_faults();

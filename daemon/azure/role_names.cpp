@@ -1,0 +1,51 @@
+#include "azure/role_names.hpp"
+
+#include "azure/arm_parse.hpp"
+#include "azure/builtin_roles.hpp"
+#include "common/strings.hpp"
+#include "net/http_types.hpp"
+
+#include <fmt/format.h>
+
+namespace rootwatch::azure {
+
+role_names::role_names(std::string arm_base, get_fn get) : base_(std::move(arm_base)), get_(std::move(get)) {}
+
+awaitable<result<std::string>> role_names::name(std::string role_id) {
+  // Sources write the GUID in different cases (ARG's "RoleDefinitions/<GUID>"): one key for all.
+  role_id = normalize_guid(role_id);
+  if (auto builtin = builtin_role_name(role_id)) {
+    co_return std::string(*builtin);
+  }
+  if (auto it = cache_.find(role_id); it != cache_.end()) {
+    co_return it->second;
+  }
+  auto res = co_await get_(
+      fmt::format("{}/providers/Microsoft.Authorization/roleDefinitions/{}?api-version=2022-04-01", base_, role_id),
+      "arm role definition");
+  if (!res) {
+    if (res.error().http_status == 404) {
+      co_return std::string{};
+    }
+    co_return res.error();
+  }
+  auto parsed = parse_role_definition_name(res->body);
+  if (!parsed) {
+    co_return parsed.error();
+  }
+  cache_.emplace(role_id, *parsed);
+  co_return std::move(*parsed);
+}
+
+awaitable<result<std::vector<engine::assignment>>> role_names::named(std::vector<engine::assignment> assignments) {
+  for (auto& a : assignments) {
+    auto n = co_await name(a.role.id);
+    if (!n) {
+      co_return with_context(n.error(), fmt::format("role definition {}", a.role.id));
+    }
+    a.role.name = std::move(*n);
+  }
+  co_return assignments;
+}
+
+}  // namespace rootwatch::azure

@@ -1,0 +1,43 @@
+#pragma once
+
+// Role names by role definition GUID, for every snapshot source ("arm", "resource_graph"):
+// the built-in table first, then a cache, then one ARM role definition GET per custom role
+// (azure-apis.md §4.2). The GET goes through the owning client, so that it carries that
+// client's token, timeout and retry rules.
+
+#include "common/asio.hpp"
+#include "common/error.hpp"
+#include "engine/model.hpp"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rootwatch::net {
+struct response;
+}
+
+namespace rootwatch::azure {
+
+class role_names {
+ public:
+  // An authenticated ARM GET: a 2xx answer, or an error whose http_status says what ARM answered.
+  using get_fn = std::function<awaitable<result<net::response>>(std::string url, std::string what)>;
+
+  role_names(std::string arm_base, get_fn get);
+
+  // The name for a role definition GUID (any case). "" when the role definition no longer
+  // exists: a custom role deleted after the assignment was made still leaves the assignment.
+  awaitable<result<std::string>> name(std::string role_id);
+
+  // The assignments with role.name filled in; an error names the role definition it failed on.
+  awaitable<result<std::vector<engine::assignment>>> named(std::vector<engine::assignment> assignments);
+
+ private:
+  std::string base_;
+  get_fn get_;
+  std::map<std::string, std::string> cache_;  // by lower-case GUID
+};
+
+}  // namespace rootwatch::azure
