@@ -30,16 +30,19 @@ struct handled {
 struct azure_state {
   std::string tenant_id;
   std::string base_url;
-  std::map<std::string, app_registration> apps;        // by lower-case client id
-  std::map<std::string, user_account> users;           // by lower-case UPN
-  std::map<std::string, issued_token> tokens;          // by token value
-  std::vector<role_assignment> assignments;            // list order is insertion order
-  std::map<std::string, role_definition> definitions;  // by lower-case GUID
+  std::map<std::string, app_registration> apps;  // by lower-case client id
+  std::map<std::string, user_account> users;     // by lower-case UPN
+  std::vector<managed_identity> identities;
+  std::string identity_header;                          // App Service's X-IDENTITY-HEADER; "" refuses all
+  std::map<std::string, std::string> federated_tokens;  // assertion -> lower-case client id
+  std::map<std::string, issued_token> tokens;           // by token value
+  std::vector<role_assignment> assignments;             // list order is insertion order
+  std::map<std::string, role_definition> definitions;   // by lower-case GUID
   std::vector<fault> faults;
   std::size_t page_size = 2;
   seconds token_lifetime{3599};
   bool null_next_link = true;
-  std::string next_link_override;  // when set: every list page's nextLink, verbatim (loops, other hosts)
+  std::string next_link_override;      // when set: every list page's nextLink, verbatim (loops, other hosts)
   seconds clock_offset{0};             // the fake's clock minus the real one
   std::string token_prefix = "fake.";  // recognisable tokens for the secret hygiene tests
   std::map<azure_route, std::size_t> counts;
@@ -58,6 +61,9 @@ azure_route classify(std::string_view path);
 
 // azure_token.cpp: POST /{tenant}/oauth2/v2.0/token.
 handled handle_token(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
+
+// azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
+handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
 
 // azure_arm.cpp: every ARM route, authentication and api-version included.
 handled handle_arm(azure_state& st, azure_route route, const net::server_request& req, const parsed_target& target,
