@@ -1,5 +1,6 @@
 #include "app/generation.hpp"
 
+#include "app/credential_factory.hpp"
 #include "app/secrets.hpp"
 #include "common/metrics.hpp"
 #include "net/tls.hpp"
@@ -21,9 +22,14 @@ std::vector<std::string> tenant_problems(const config::settings& cfg, const conf
   const auto key = [&](const std::string& k) {
     return locate(cfg.path, t.lines, k, fmt::format("tenant[{}].{}", index, k));
   };
-  if (t.credential.kind != config::credential_kind::client_secret) {
+  if (t.credential.kind == config::credential_kind::managed_identity ||
+      t.credential.kind == config::credential_kind::workload_identity) {
+    for (const auto& p : identity_credential_problems(t, getenv)) {
+      out.push_back(key("credential") + p);
+    }
+  } else if (t.credential.kind != config::credential_kind::client_secret) {
     out.push_back(key("credential.kind") + fmt::format("credential kind '{}' is not available in this version yet; "
-                                                       "use client_secret",
+                                                       "use client_secret, managed_identity or workload_identity",
                                                        config::to_string(t.credential.kind)));
   } else if (auto secret = read_client_secret(t, getenv); !secret) {
     const auto field =

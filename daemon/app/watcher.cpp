@@ -1,5 +1,6 @@
 #include "app/watcher.hpp"
 
+#include "app/credential_factory.hpp"
 #include "app/cycle_deadline.hpp"
 #include "app/secrets.hpp"
 #include "auth/client_secret.hpp"
@@ -22,6 +23,10 @@ namespace rootwatch::app {
 namespace {
 
 std::unique_ptr<auth::credential> make_credential(services& svc, const config::tenant_settings& t) {
+  if (t.credential.kind == config::credential_kind::managed_identity ||
+      t.credential.kind == config::credential_kind::workload_identity) {
+    return make_identity_credential(svc, t);
+  }
   auth::client_secret_options o;
   o.authority = t.endpoints.authority;
   o.tenant_id = t.tenant_id;

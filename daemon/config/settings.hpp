@@ -33,9 +33,18 @@ std::string_view to_string(credential_kind k);
 
 struct credential_settings {
   credential_kind kind = credential_kind::client_secret;
+  // client_secret: required. workload_identity: default $AZURE_CLIENT_ID. managed_identity: a
+  // user-assigned identity (at most one of client_id, object_id, resource_id).
   std::string client_id;
   std::string client_secret_file;  // relative paths are taken under $CREDENTIALS_DIRECTORY
   std::string client_secret_env;
+  // managed_identity
+  std::string object_id;          // lower-case GUID of a user-assigned identity
+  std::string resource_id;        // ARM id of a user-assigned identity
+  std::string identity_endpoint;  // IMDS-style token URL, http:// on loopback or link-local; "" = from the host
+  // workload_identity: the federated token file, re-read at every token request; "" =
+  // $AZURE_FEDERATED_TOKEN_FILE when used.
+  std::string token_file;
 };
 
 // Base URLs without a trailing slash.

@@ -2,6 +2,11 @@
 #include "config/clouds.hpp"
 #include "config/sections.hpp"
 
+#include "common/local_http_url.hpp"
+#include "common/strings.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace rootwatch::config::detail {
@@ -39,7 +44,7 @@ std::vector<source_kind> read_sources(table_reader& r) {
   return out;
 }
 
-// The kinds other than client_secret are accepted as they are until their credentials exist.
+// client_certificate and azure_cli are accepted as they are until their credentials exist.
 void check_client_secret(table_reader& r, bool inline_secret) {
   if (!r.has("client_id")) {
     r.fail("client_id",
@@ -54,6 +59,53 @@ void check_client_secret(table_reader& r, bool inline_secret) {
   }
 }
 
+std::optional<std::string> identity_endpoint_problem(std::string_view url) {
+  if (auto parsed = parse_local_http_url(url); !parsed) {
+    return parsed.error().message;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> identity_resource_id_problem(std::string_view id) {
+  if (!istarts_with(id, "/subscriptions/") || id.find("/providers/") == std::string_view::npos) {
+    return "the ARM id of a user-assigned identity, "
+           "/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>";
+  }
+  return std::nullopt;
+}
+
+// Keys that belong to one kind are refused for the others, so that a leftover
+// client_secret_file does not suggest that a managed identity uses it.
+void check_kind_keys(table_reader& r, credential_kind kind) {
+  const struct {
+    std::string_view key;
+    credential_kind kind;
+  } owned[] = {{"object_id", credential_kind::managed_identity},
+               {"resource_id", credential_kind::managed_identity},
+               {"identity_endpoint", credential_kind::managed_identity},
+               {"token_file", credential_kind::workload_identity}};
+  for (const auto& o : owned) {
+    if (kind != o.kind && r.has(o.key)) {
+      r.fail(o.key, fmt::format("'{}' is only for kind = \"{}\"", o.key, to_string(o.kind)));
+    }
+  }
+  if (kind == credential_kind::managed_identity || kind == credential_kind::workload_identity) {
+    for (std::string_view key : {"client_secret_file", "client_secret_env"}) {
+      if (r.has(key)) {
+        r.fail(key, fmt::format("a {} credential has no secret: remove '{}'", to_string(kind), key));
+      }
+    }
+  }
+  if (kind == credential_kind::managed_identity) {
+    const int selectors = int{r.has("client_id")} + int{r.has("object_id")} + int{r.has("resource_id")};
+    if (selectors > 1) {
+      r.fail_table(
+          "a managed identity is picked by at most one of client_id, object_id and resource_id (none: the "
+          "system-assigned identity)");
+    }
+  }
+}
+
 credential_settings read_credential(table_reader& tenant) {
   auto r = tenant.child("credential", "[tenant.credential]", need::required);
   if (!r) {
@@ -65,12 +117,19 @@ credential_settings read_credential(table_reader& tenant) {
   c.client_id = r->guid("client_id").value_or("");
   c.client_secret_file = r->non_empty_string("client_secret_file").value_or("");
   c.client_secret_env = r->checked_string("client_secret_env", env_name_problem).value_or("");
+  c.object_id = r->guid("object_id").value_or("");
+  c.resource_id = r->checked_string("resource_id", identity_resource_id_problem).value_or("");
+  c.identity_endpoint = r->checked_string("identity_endpoint", identity_endpoint_problem).value_or("");
+  c.token_file = r->non_empty_string("token_file").value_or("");
   const bool inline_secret = r->take("client_secret") != nullptr;
   if (inline_secret) {
     r->fail("client_secret", std::string(inline_secret_message));
   }
   if (kind == credential_kind::client_secret) {
     check_client_secret(*r, inline_secret);
+  }
+  if (kind) {
+    check_kind_keys(*r, *kind);
   }
   r->reject_unknown_keys();
   return c;

@@ -61,7 +61,10 @@ aad_failure aadsts_failure(const azure_state& st, const fault& f) {
 net::server_response status_response(azure_state& st, const fault& f, azure_route route, timestamp now) {
   const int retry_after = f.retry_after_seconds.value_or(1);
   net::server_response r;
-  if (route == azure_route::token) {
+  if (route == azure_route::identity) {
+    r = json_response(f.status, json{{"error", f.code.empty() ? "service_unavailable" : f.code},
+                                     {"error_description", f.message.value_or("injected by the fake")}});
+  } else if (route == azure_route::token) {
     auto failure = aadsts_failure(st, f);
     if (!f.code.empty()) {
       failure.error = f.code;

@@ -40,11 +40,14 @@ struct graph_settings {
 struct azure_state {
   std::string tenant_id;
   std::string base_url;
-  std::map<std::string, app_registration> apps;        // by lower-case client id
-  std::map<std::string, user_account> users;           // by lower-case UPN
-  std::map<std::string, issued_token> tokens;          // by token value
-  std::vector<role_assignment> assignments;            // list order is insertion order
-  std::map<std::string, role_definition> definitions;  // by lower-case GUID
+  std::map<std::string, app_registration> apps;  // by lower-case client id
+  std::map<std::string, user_account> users;     // by lower-case UPN
+  std::vector<managed_identity> identities;
+  std::string identity_header;                          // App Service's X-IDENTITY-HEADER; "" refuses all
+  std::map<std::string, std::string> federated_tokens;  // assertion -> lower-case client id
+  std::map<std::string, issued_token> tokens;           // by token value
+  std::vector<role_assignment> assignments;             // list order is insertion order
+  std::map<std::string, role_definition> definitions;   // by lower-case GUID
   std::vector<fault> faults;
   std::size_t page_size = 2;
   seconds token_lifetime{3599};
@@ -84,6 +87,9 @@ void add_graph_quota_headers(azure_state& st, net::server_response& r, timestamp
 // The "graph" object of POST /_fake/settings, and of GET /_fake/state.
 void apply_graph_settings(azure_state& st, const json& settings, timestamp now);
 json graph_state_json(const azure_state& st);
+
+// azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
+handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
 
 // azure_arm.cpp: every ARM route, authentication and api-version included.
 handled handle_arm(azure_state& st, azure_route route, const net::server_request& req, const parsed_target& target,

@@ -115,6 +115,32 @@ struct token_request {
     return {std::move(r), std::move(note), std::nullopt};
   }
 
+  // A federated token registered for this app (workload identity, §1.2), sent as a JWT bearer
+  // assertion. Nothing when the assertion is not one: the caller refuses it as before.
+  std::optional<handled> federated_grant(const form_fields& form, const app_registration& app) const {
+    const auto assertion = field(form, "client_assertion");
+    const auto known = assertion ? st.federated_tokens.find(*assertion) : st.federated_tokens.end();
+    if (known == st.federated_tokens.end()) {
+      return std::nullopt;
+    }
+    if (field(form, "client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+      return fail({400, "invalid_request", 700023,
+                   "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer."},
+                  "federated token with a wrong assertion type");
+    }
+    if (known->second != to_lower(app.client_id)) {
+      return fail({400, "invalid_request", 700213,
+                   fmt::format("No matching federated identity record found for presented assertion subject for "
+                               "app '{}'.",
+                               app.client_id)},
+                  "federated token of another app");
+    }
+    if (auto bad = check_scope(field(form, "scope").value_or(""), false)) {
+      return fail(*bad, "bad scope");
+    }
+    return issue({app.object_id, fmt::format("app '{}' (federated)", app.display_name), app.client_id, false, {}});
+  }
+
   handled client_credentials_grant(const form_fields& form) const {
     const auto creds = credentials_of(form, req);
     if (!creds.client_id) {
@@ -128,6 +154,11 @@ struct token_request {
                                "consented to by any user in the tenant.",
                                *creds.client_id, st.tenant_id)},
                   "unknown client");
+    }
+    if (!creds.secret && form.contains("client_assertion")) {
+      if (auto federated = federated_grant(form, app->second)) {
+        return *federated;
+      }
     }
     if (!creds.secret) {
       const bool assertion = form.contains("client_assertion");

@@ -251,14 +251,16 @@ struct fake_azure::impl {
   azure_state state;
   std::function<void(const recorded_request&)> on_request;
   std::uint16_t port = 0;
+  std::string identity_base;
+  std::unique_ptr<server_thread> identity_server;
   std::unique_ptr<server_thread> server;  // last: it stops and joins before the state goes
 
-  net::server_response handle(const net::server_request& req);
+  net::server_response handle(const net::server_request& req, bool identity_port);
 };
 
-net::server_response fake_azure::impl::handle(const net::server_request& req) {
+net::server_response fake_azure::impl::handle(const net::server_request& req, bool identity_port) {
   const auto target = parse_target(req.target);
-  const auto route = classify(target.path);
+  const auto route = identity_port ? azure_route::identity : classify(target.path);
   handled h;
   recorded_request rec{req.method, req.target, req.headers, req.body, route, 0, std::nullopt, "", {}};
   {
@@ -273,6 +275,9 @@ net::server_response fake_azure::impl::handle(const net::server_request& req) {
       const auto normal = [&] {
         if (route == azure_route::resource_graph) {
           return handle_graph_query(state, req, target, now);
+        }
+        if (route == azure_route::identity) {
+          return handle_identity(state, req, target, now);
         }
         return route == azure_route::token ? handle_token(state, req, target, now)
                                            : handle_arm(state, route, req, target, now);
@@ -326,7 +331,7 @@ result<std::unique_ptr<fake_azure>> fake_azure::start(fake_azure_options options
   server.tls = *tls;
   auto* raw = p.get();
   auto started =
-      server_thread::start(std::move(server), [raw](const net::server_request& r) { return raw->handle(r); });
+      server_thread::start(std::move(server), [raw](const net::server_request& r) { return raw->handle(r, false); });
   if (!started) {
     return with_context(started.error(), "fake Azure");
   }
@@ -506,7 +511,47 @@ json fake_azure::state() const {
   return state_json(impl_->state);
 }
 
+void fake_azure::add_managed_identity(managed_identity identity) {
+  const std::lock_guard lock(impl_->mutex);
+  identity.object_id = normalize_guid(identity.object_id);
+  if (identity.display_name.empty()) {
+    identity.display_name = identity.client_id;
+  }
+  impl_->state.identities.push_back(std::move(identity));
+}
+
+void fake_azure::add_federated_token(std::string client_id, std::string assertion) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.federated_tokens.insert_or_assign(std::move(assertion), to_lower(client_id));
+}
+
+void fake_azure::set_identity_header(std::string secret) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.identity_header = std::move(secret);
+}
+
+result<std::string> fake_azure::serve_identity_endpoint() {
+  if (impl_->identity_server) {
+    return impl_->identity_base;
+  }
+  // Plain HTTP, as IMDS and App Service serve it: no TLS on this port.
+  net::server_options server;
+  server.address = "127.0.0.1";
+  auto* raw = impl_.get();
+  auto started =
+      server_thread::start(std::move(server), [raw](const net::server_request& r) { return raw->handle(r, true); });
+  if (!started) {
+    return with_context(started.error(), "fake identity endpoint");
+  }
+  impl_->identity_base = fmt::format("http://127.0.0.1:{}", (*started)->port());
+  impl_->identity_server = std::move(*started);
+  return impl_->identity_base;
+}
+
 void fake_azure::stop() {
+  if (impl_->identity_server) {
+    impl_->identity_server->stop();
+  }
   if (impl_->server) {
     impl_->server->stop();
   }

@@ -24,7 +24,9 @@ namespace rootwatch::fake {
 
 // What a request was for. `any` matches every Azure route in faults and counts (never the
 // /_fake control routes); `other` is a path the fake does not serve.
-enum class azure_route { token, role_assignments, role_definitions, elevate, resource_graph, other, control, any };
+// `identity` is the managed identity endpoint (IMDS and App Service style), on its own plain
+// HTTP port (serve_identity_endpoint).
+enum class azure_route { token, role_assignments, role_definitions, elevate, resource_graph, other, control, any, identity };
 
 std::string_view to_string(azure_route r);
 std::optional<azure_route> azure_route_from_string(std::string_view s);
@@ -76,6 +78,16 @@ struct app_registration {
   std::string client_id;
   std::string client_secret;
   std::string object_id;  // of its service principal: the principalId of its assignments
+  std::string display_name;
+};
+
+// A managed identity the identity endpoint hands tokens out for: the system-assigned one of the
+// host, or a user-assigned one picked by client_id, object_id or resource id.
+struct managed_identity {
+  std::string client_id;
+  std::string object_id;  // the principalId of its assignments
+  std::string resource_id;
+  bool system_assigned = false;
   std::string display_name;
 };
 
@@ -159,6 +171,17 @@ class fake_azure {
   // The directory: who may get a token.
   void add_app(app_registration app);
   void add_user(user_account user);
+  void add_managed_identity(managed_identity identity);
+  // A federated token (the JWT a workload's token file holds) that the token endpoint accepts
+  // as client_assertion for that app; any other assertion is refused (AADSTS700027).
+  void add_federated_token(std::string client_id, std::string assertion);
+
+  // Starts the managed identity endpoint on a plain HTTP loopback port, as IMDS and App Service
+  // serve it, and returns its base "http://127.0.0.1:PORT" (idempotent). Routes:
+  // GET /metadata/identity/oauth2/token (IMDS, Metadata: true) and GET /msi/token (App Service,
+  // X-IDENTITY-HEADER equal to set_identity_header's value).
+  result<std::string> serve_identity_endpoint();
+  void set_identity_header(std::string secret);
 
   // Role assignments and definitions, as ARM serves them.
   role_assignment add_assignment(role_assignment a);  // the stored copy, name and dates filled in

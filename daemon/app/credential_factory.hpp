@@ -1,0 +1,35 @@
+#pragma once
+
+// The managed identity and workload identity credentials of a tenant, with the defaults the
+// Azure SDKs take from the environment (AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE,
+// AZURE_AUTHORITY_HOST; IDENTITY_ENDPOINT and IDENTITY_HEADER on App Service and Container
+// Apps). `validate` and `run` check them with the same functions that build them.
+
+#include "app/options.hpp"
+#include "auth/managed_identity.hpp"
+#include "auth/workload_identity.hpp"
+#include "common/error.hpp"
+#include "config/settings.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rootwatch::app {
+
+struct services;
+
+result<auth::managed_identity_options> managed_identity_settings(const config::tenant_settings& t,
+                                                                 const env_lookup& getenv);
+result<auth::workload_identity_options> workload_identity_settings(const config::tenant_settings& t,
+                                                                   const env_lookup& getenv);
+
+// What keeps the tenant's managed or workload identity from working, as messages for
+// `validate` (the token file is read once here to see that it is there).
+std::vector<std::string> identity_credential_problems(const config::tenant_settings& t, const env_lookup& getenv);
+
+// The credential for a managed_identity or workload_identity tenant. Settings that cannot be
+// resolved give a credential that fails every fetch with the reason (run checked them first).
+std::unique_ptr<auth::credential> make_identity_credential(services& svc, const config::tenant_settings& t);
+
+}  // namespace rootwatch::app
