@@ -61,16 +61,17 @@ struct watcher::impl {
   // The authoritative source is gathered first, so that it has the most of the cycle's deadline
   // and a slow secondary source can never take its time.
   static snapshot_sources authority_first(snapshot_sources all) {
-    std::stable_partition(all.begin(), all.end(), [&all](const auto& source) {
-      for (const auto name : engine::authority_order) {
-        const bool configured =
-            std::any_of(all.begin(), all.end(), [name](const auto& s) { return s->name() == name; });
-        if (configured) {
-          return source->name() == name;
-        }
+    std::string_view authority;
+    for (const auto name : engine::authority_order) {
+      const bool configured =
+          std::any_of(all.begin(), all.end(), [name](const auto& source) { return source->name() == name; });
+      if (configured) {
+        authority = name;
+        break;
       }
-      return false;
-    });
+    }
+    std::stable_partition(all.begin(), all.end(),
+                          [authority](const auto& source) { return source->name() == authority; });
     return all;
   }
 
