@@ -18,13 +18,13 @@ struct cycle_input {
   tenant_ref tenant;
   const tenant_state* previous = nullptr;
   const snapshot* current = nullptr;  // the authoritative view: presence is decided by it alone
-  // Complete listings of the other snapshot sources: they add evidence to the alerts about
-  // what they also show, and where they differ from `current` that is a disagreement, never a
-  // creation or a removal.
-  std::vector<const snapshot*> others;
   const std::vector<rule>* rules = nullptr;
   baseline_mode baseline = baseline_mode::alert;
   timestamp now{};
+  // Complete listings of the other snapshot sources: they add evidence to the alerts about what
+  // they also show, and where they differ from `current` that is a disagreement, never a
+  // creation or a removal. Last, so that inputs brace-initialised without it still compile.
+  std::vector<const snapshot*> others;
 };
 
 // A cycle that could not complete (auth, permission, throttling, API or parse errors): the
