@@ -10,12 +10,15 @@
 #include "support/azure_env.hpp"
 #include "support/run_coro.hpp"
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -288,6 +291,52 @@ TEST_F(watcher_sources_test, rows_only_one_source_shows_are_counted_per_source_a
   const auto agreed = cycle(*w);
   EXPECT_EQ(agreed.disagreements, 0u);
   EXPECT_EQ(stats_.value("rootwatch_source_disagreements", {{"tenant", "contoso"}, {"source", "resource_graph"}}), 0.0);
+}
+
+// Counts the lines containing `needle` that the default logger writes while alive.
+class log_capture {
+ public:
+  log_capture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+  }
+  ~log_capture() { spdlog::set_default_logger(previous_); }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+
+  int lines_with(const std::string& needle) const {
+    std::istringstream in(out_.str());
+    int n = 0;
+    for (std::string line; std::getline(in, line);) {
+      n += line.find(needle) != std::string::npos ? 1 : 0;
+    }
+    return n;
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST_F(watcher_sources_test, a_disagreement_is_logged_once_when_it_starts_not_every_cycle) {
+  log_capture log;
+  arm_->rows = {alice};
+  arg_->rows = {alice, bob};
+  auto w = make_watcher();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_FALSE(cycle(*w).failure);
+  }
+  EXPECT_EQ(log.lines_with("sources disagree on " + bob.id), 1);
+  EXPECT_EQ(log.lines_with("sources disagree on"), 1) << "alice is in both";
+
+  // It ends, and a new one on the same assignment is logged again.
+  arg_->rows = {alice};
+  ASSERT_FALSE(cycle(*w).failure);
+  arg_->rows = {alice, bob};
+  ASSERT_FALSE(cycle(*w).failure);
+  EXPECT_EQ(log.lines_with("sources disagree on " + bob.id), 2);
 }
 
 }  // namespace
