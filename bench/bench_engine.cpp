@@ -57,7 +57,7 @@ int main() {
     const auto first = make_snapshot(n, 0);
     const auto churned = make_snapshot(n, n / 10);
     engine::cycle_input in{
-        tenant, nullptr, &first, &rules, engine::baseline_mode::alert, *parse_iso8601("2026-01-01T00:01:00Z")};
+        tenant, nullptr, &first, &rules, engine::baseline_mode::alert, *parse_iso8601("2026-01-01T00:01:00Z"), {}};
     const auto base = engine::run_cycle(in);
     in.previous = &base.next;
     const int iterations = n >= 10000 ? 5 : (n >= 1000 ? 50 : 500);

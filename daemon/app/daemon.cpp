@@ -97,6 +97,26 @@ struct daemon::impl {
     }
   }
 
+  // Each source's last result; one the cycle's deadline left unasked keeps what it had.
+  static void record_sources(ops::tenant_health& t, const cycle_report& r) {
+    for (const auto& s : r.sources) {
+      if (!s.ran) {
+        continue;
+      }
+      auto& h = t.sources[s.name];
+      h.ok = s.ok;
+      h.authoritative = s.authoritative;
+      h.last_result = s.at;
+      h.last_error = s.ok ? std::string{} : s.error;
+      h.consecutive_failures = s.ok ? 0 : std::max(s.consecutive_failures, h.consecutive_failures + 1);
+      h.degraded = s.degraded;
+      h.disagreements = s.disagreements;
+      if (s.ok) {
+        h.last_success = s.at;
+      }
+    }
+  }
+
   void on_cycle(const std::string& tenant, const cycle_report& r) {
     if (r.cancelled) {
       return;
@@ -114,6 +134,7 @@ struct daemon::impl {
       t.last_success = wall.now();
       t.firing = r.firing;
     }
+    record_sources(t, r);
     health.pending_deliveries = pending_deliveries();
     notifier.status(health.status_line());
   }

@@ -2,6 +2,7 @@
 
 #include "app/credential_factory.hpp"
 #include "app/secrets.hpp"
+#include "app/sources.hpp"
 #include "common/metrics.hpp"
 #include "net/tls.hpp"
 #include "sinks/render.hpp"
@@ -36,7 +37,7 @@ std::vector<std::string> tenant_problems(const config::settings& cfg, const conf
         t.credential.client_secret_file.empty() ? "credential.client_secret_env" : "credential.client_secret_file";
     out.push_back(key(field) + secret.error().message);
   }
-  if (std::find(t.sources.begin(), t.sources.end(), config::source_kind::arm) == t.sources.end()) {
+  if (std::none_of(t.sources.begin(), t.sources.end(), makes_snapshot_source)) {
     out.push_back(key("sources") + "this version takes its snapshot from source \"arm\"; add it to sources");
   }
   return out;
@@ -125,13 +126,13 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
   auto* raw = gen.get();
   for (const auto& t : cfg.tenants) {
     for (const auto source : t.sources) {
-      if (source != config::source_kind::arm) {
-        spdlog::warn("tenant {}: source '{}' is not available in this version yet; watching with 'arm'", t.name,
+      if (!makes_snapshot_source(source)) {
+        spdlog::warn("tenant {}: source '{}' is not available in this version yet; watching without it", t.name,
                      config::to_string(source));
       }
     }
-    gen->watchers.push_back(
-        std::make_unique<watcher>(svc, t, cfg.rules, sink_names, cfg.path, [raw]() { raw->wake_dispatchers(); }));
+    gen->watchers.push_back(std::make_unique<watcher>(
+        svc, t, cfg.rules, sink_names, cfg.path, [raw]() { raw->wake_dispatchers(); }, make_snapshot_sources));
   }
   return gen;
 }

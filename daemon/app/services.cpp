@@ -13,6 +13,9 @@ void describe_metrics(metrics& m) {
   m.describe("rootwatch_assignments_watched", t::gauge, "Role assignments at the root scope in the last snapshot.");
   m.describe("rootwatch_alerts_firing", t::gauge, "Watched assignments with an open assignment.created alert.");
   m.describe("rootwatch_alerts_total", t::counter, "Alerts queued for delivery, by kind.");
+  m.describe("rootwatch_source_up", t::gauge, "1 when the source's last listing was complete, 0 when it failed.");
+  m.describe("rootwatch_source_disagreements", t::gauge,
+             "Rows only this source showed at the last comparison (never alerted on by themselves).");
   m.describe("rootwatch_deliveries_total", t::counter, "Delivery attempts per sink, by result (delivered, failed).");
   m.describe("rootwatch_alerts_dead_total", t::counter, "Alerts given up on after give_up_after, per sink.");
   m.describe("rootwatch_outbox_pending", t::gauge, "Alerts waiting for delivery, per sink.");

@@ -5,7 +5,6 @@
 #include "app/secrets.hpp"
 #include "auth/client_secret.hpp"
 #include "auth/token_cache.hpp"
-#include "azure/arm_client.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/rng.hpp"
@@ -18,6 +17,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
+
+#include <limits>
+#include <map>
+#include <set>
 
 namespace rootwatch::app {
 namespace {
@@ -50,17 +53,32 @@ std::string describe(const engine::alert& a) {
 
 struct watcher::impl {
   impl(services& s, const config::tenant_settings& t, std::vector<engine::rule> r, std::vector<std::string> sinks,
-       std::string path, std::function<void()> queued)
+       std::string path, std::function<void()> queued, const snapshot_source_factory& make_sources)
       : svc(s),
         rules(std::move(r)),
         sink_names(std::move(sinks)),
         config_path(std::move(path)),
         alerts_queued(std::move(queued)),
         tokens(s.ex, make_credential(s, t), s.wall),
-        arm(s.http, tokens,
-            azure::arm_options{t.endpoints.resource_manager, t.endpoints.arm_scope, t.request_timeout, {}, 1000},
-            s.random, s.wall),
+        sources(authority_first(make_sources(s, t, tokens))),
         timer(s.ex) {}
+
+  // The authoritative source is gathered first, so that it has the most of the cycle's deadline
+  // and a slow secondary source can never take its time.
+  static snapshot_sources authority_first(snapshot_sources all) {
+    std::string_view authority;
+    for (const auto name : engine::authority_order) {
+      const bool configured =
+          std::any_of(all.begin(), all.end(), [name](const auto& source) { return source->name() == name; });
+      if (configured) {
+        authority = name;
+        break;
+      }
+    }
+    std::stable_partition(all.begin(), all.end(),
+                          [authority](const auto& source) { return source->name() == authority; });
+    return all;
+  }
 
   services& svc;
   std::vector<engine::rule> rules;
@@ -68,15 +86,30 @@ struct watcher::impl {
   std::string config_path;
   std::function<void()> alerts_queued;
   auth::token_cache tokens;
-  azure::arm_client arm;
+  snapshot_sources sources;  // after `tokens`, which they use
   asio::steady_timer timer;
   bool stopping = false;
+  bool committed = false;  // the last decision reached the store
+  // Each source's streak, in memory: it starts over with the process or a reload. The tenant's
+  // own streak (the authoritative view) is in the store.
+  std::map<std::string, engine::watch_health, std::less<>> source_health;
+  // Assignment keys the sources disagreed on at the last comparison, so that each is logged once
+  // when the disagreement starts, not every cycle.
+  std::set<std::string> disagreeing;
+};
+
+struct watcher::gathered {
+  engine::source_outcome outcome;
+  std::optional<error> problem;  // the error value behind outcome.error, kind kept
+  bool ran = false;
+  timestamp at{};
 };
 
 watcher::watcher(services& svc, config::tenant_settings tenant, std::vector<engine::rule> rules,
-                 std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued)
+                 std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued,
+                 snapshot_source_factory make_sources)
     : impl_(std::make_unique<impl>(svc, tenant, std::move(rules), std::move(sink_names), std::move(config_path),
-                                   std::move(alerts_queued))),
+                                   std::move(alerts_queued), make_sources)),
       tenant_(std::move(tenant)) {}
 
 watcher::~watcher() = default;
@@ -96,7 +129,7 @@ void watcher::queue(const std::vector<engine::alert>& alerts) {
   }
 }
 
-cycle_report watcher::failed(error e) {
+cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts) {
   auto& svc = impl_->svc;
   cycle_report report;
   report.cancelled = e.kind == error_kind::cancelled;
@@ -116,7 +149,9 @@ cycle_report watcher::failed(error e) {
     engine::failure_input in{
         {tenant_.tenant_id, tenant_.name}, &*previous, e.message, tenant_.degraded_after, svc.wall.now()};
     auto out = engine::record_failure(in);
+    out.alerts.insert(out.alerts.end(), source_alerts.begin(), source_alerts.end());
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); r) {
+      impl_->committed = true;
       queue(out.alerts);
       report.consecutive_failures = out.next.health.consecutive_failures;
     } else {
@@ -141,27 +176,50 @@ cycle_report watcher::failed_safely(error e) {
   }
 }
 
-awaitable<result<engine::snapshot>> watcher::gather(std::chrono::steady_clock::time_point started) {
+// Every source in turn, each raced against the one deadline of the cycle (invariant 9): a
+// source that hangs takes no more than what is left of it, and one that fails does not stop
+// the others from being asked.
+awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_clock::time_point started) {
   const auto limit = tenant_.cycle_timeout;
-  auto timeout = make_error(error_kind::timeout,
-                            fmt::format("the cycle did not finish within cycle_timeout = {} (token, every page of "
-                                        "the role assignment list, role names)",
-                                        format_duration(limit)),
-                            true);
-  co_return co_await within_deadline(impl_->arm.snapshot(), started + limit, std::move(timeout),
-                                     fmt::format("tenant {}: gathering the arm snapshot", tenant_.name));
+  const auto deadline = started + limit;
+  std::vector<gathered> out;
+  for (auto& source : impl_->sources) {
+    gathered g;
+    g.outcome.source = std::string(source->name());
+    if (std::chrono::steady_clock::now() >= deadline) {
+      // Not asked at all: no failure of its own to count.
+      g.outcome.error = fmt::format("not asked: cycle_timeout = {} had passed before its turn", format_duration(limit));
+      out.push_back(std::move(g));
+      continue;
+    }
+    auto timeout = make_error(error_kind::timeout,
+                              fmt::format("the cycle did not finish within cycle_timeout = {} (token, every page of "
+                                          "the listing, role names)",
+                                          format_duration(limit)),
+                              true);
+    auto snap =
+        co_await within_deadline(source->snapshot(), deadline, std::move(timeout),
+                                 fmt::format("tenant {}: gathering the {} snapshot", tenant_.name, g.outcome.source));
+    g.ran = true;
+    g.at = impl_->svc.wall.now();
+    if (snap) {
+      g.outcome.listing = std::move(*snap);
+    } else {
+      g.outcome.error = snap.error().message;
+      g.problem = snap.error();
+    }
+    out.push_back(std::move(g));
+  }
+  co_return out;
 }
 
 awaitable<cycle_report> watcher::cycle() {
   const auto started = std::chrono::steady_clock::now();
   // Never throws, and ends by the cycle's deadline.
-  auto snap = co_await gather(started);
+  auto results = co_await gather(started);
   std::optional<error> problem;
   try {
-    if (snap) {
-      co_return decide_and_commit(*snap, started);
-    }
-    problem = snap.error();
+    co_return decide(results, started);
   } catch (const std::exception& x) {
     // No exception leaves a coroutine (invariant 10): the cycle fails, the watcher goes on.
     problem = error_from_exception(x, fmt::format("tenant {}: deciding and committing the cycle", tenant_.name));
@@ -169,15 +227,134 @@ awaitable<cycle_report> watcher::cycle() {
   co_return failed_safely(std::move(*problem));
 }
 
-cycle_report watcher::decide_and_commit(const engine::snapshot& snapshot,
-                                        std::chrono::steady_clock::time_point started) {
+// Which view decides, each source's health and its own watch alerts, then commit. A source's
+// new health is kept only once the alerts it raised are in the store, so none is lost.
+cycle_report watcher::decide(const std::vector<gathered>& results, std::chrono::steady_clock::time_point started) {
+  std::vector<engine::source_outcome> outcomes;
+  for (const auto& g : results) {
+    if (g.problem && g.problem->kind == error_kind::cancelled) {
+      // Shutdown or reload: nothing was learnt about any source.
+      return failed(*g.problem);
+    }
+    outcomes.push_back(g.outcome);
+  }
+  const auto views = engine::choose_views(outcomes);
+  const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
+  const auto now = impl_->svc.wall.now();
+  auto next_health = impl_->source_health;
+  std::vector<engine::alert> source_alerts;
+  for (const auto& g : results) {
+    if (!g.ran) {
+      continue;
+    }
+    const auto& name = g.outcome.source;
+    engine::source_step step;
+    if (g.outcome.listing) {
+      step = engine::source_succeeded(tenant, name, next_health[name], *g.outcome.listing, now);
+    } else {
+      // The authoritative source's outage fails the cycle and is the tenant's own watch.degraded
+      // (record_failure, as before there were several sources): never a second alert for it.
+      const int degraded_after = name == views.authority ? std::numeric_limits<int>::max() : tenant_.degraded_after;
+      step = engine::source_failed(tenant, name, next_health[name], g.outcome.error, degraded_after, now);
+    }
+    if (step.raised) {
+      source_alerts.push_back(std::move(*step.raised));
+    }
+    next_health[name] = std::move(step.next);
+  }
+
+  impl_->committed = false;
+  cycle_report report;
+  std::vector<engine::disagreement> disagreements;
+  if (views.authoritative != nullptr) {
+    auto decided = decide_and_commit(views, std::move(source_alerts), started);
+    report = std::move(decided.first);
+    disagreements = std::move(decided.second);
+  } else {
+    report = failed(authority_failure(results, views), std::move(source_alerts));
+  }
+  if (impl_->committed) {
+    impl_->source_health = std::move(next_health);
+  }
+  report.sources = source_reports(results, views, disagreements);
+  for (const auto& s : report.sources) {
+    if (s.ran) {
+      impl_->svc.stats.set("rootwatch_source_up", {{"tenant", tenant_.name}, {"source", s.name}}, s.ok ? 1.0 : 0.0);
+    }
+  }
+  return report;
+}
+
+// The authoritative source's own error, kind kept (a timeout stays a timeout), named.
+error watcher::authority_failure(const std::vector<gathered>& results, const engine::chosen_views& views) const {
+  for (const auto& g : results) {
+    if (g.outcome.source == views.authority && g.problem) {
+      error e = *g.problem;
+      e.message = views.failure;
+      return e;
+    }
+  }
+  if (!views.authority.empty()) {
+    // Not asked: the deadline had passed before its turn.
+    return make_error(error_kind::timeout, views.failure, true);
+  }
+  return make_error(error_kind::config, views.failure);
+}
+
+std::vector<source_report> watcher::source_reports(const std::vector<gathered>& results,
+                                                   const engine::chosen_views& views,
+                                                   const std::vector<engine::disagreement>& disagreements) const {
+  std::vector<source_report> out;
+  for (const auto& g : results) {
+    source_report r;
+    r.name = g.outcome.source;
+    r.authoritative = r.name == views.authority;
+    r.ran = g.ran;
+    r.ok = g.outcome.listing.has_value();
+    r.error = g.outcome.error;
+    r.at = g.at;
+    r.assignments = g.outcome.listing ? g.outcome.listing->assignments.size() : 0;
+    r.disagreements =
+        static_cast<std::size_t>(std::count_if(disagreements.begin(), disagreements.end(),
+                                               [&r](const engine::disagreement& d) { return d.shown_by == r.name; }));
+    if (const auto it = impl_->source_health.find(r.name); it != impl_->source_health.end()) {
+      r.consecutive_failures = it->second.consecutive_failures;
+      r.degraded = it->second.degraded;
+      r.last_success = it->second.last_success;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Logged once when a disagreement on an assignment starts, not every cycle it lasts: Resource
+// Graph lagging behind ARM for a minute is normal, and the count is in the metrics.
+void watcher::log_new_disagreements(const std::vector<engine::disagreement>& disagreements) {
+  std::set<std::string> now;
+  for (const auto& d : disagreements) {
+    if (!impl_->disagreeing.contains(d.key) && !now.contains(d.key)) {
+      spdlog::info(
+          "tenant {}: sources disagree on {} (scope={} role={} principal={}): {} lists it, {} does not; presence "
+          "follows {}, and a disagreement alone is never reported as created or removed",
+          tenant_.name, d.row.id, d.row.scope, d.row.role.name.empty() ? d.row.role.id : d.row.role.name,
+          d.row.principal.id, d.shown_by, d.missing_from, impl_->sources.empty() ? "" : impl_->sources.front()->name());
+    }
+    now.insert(d.key);
+  }
+  impl_->disagreeing = std::move(now);
+}
+
+std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_commit(
+    const engine::chosen_views& views, std::vector<engine::alert> source_alerts,
+    std::chrono::steady_clock::time_point started) {
   auto& svc = impl_->svc;
+  const engine::snapshot& snapshot = *views.authoritative;
   const metric_labels tenant_label{{"tenant", tenant_.name}};
   cycle_report report;
   const auto store_failed = [&](const error& e) {
     spdlog::error("tenant {}: cycle failed in the store, previous state kept: {}", tenant_.name, e.message);
     report.failure = e;
-    return report;
+    return std::pair{report, std::vector<engine::disagreement>{}};
   };
   auto previous = svc.store.load_tenant(tenant_.tenant_id);
   if (!previous) {
@@ -187,10 +364,13 @@ cycle_report watcher::decide_and_commit(const engine::snapshot& snapshot,
   in.tenant = {tenant_.tenant_id, tenant_.name};
   in.previous = &*previous;
   in.current = &snapshot;
+  in.others = views.others;
   in.rules = &impl_->rules;
   in.baseline = tenant_.baseline;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
+  out.alerts.insert(out.alerts.end(), std::make_move_iterator(source_alerts.begin()),
+                    std::make_move_iterator(source_alerts.end()));
   // Most cycles change nothing but the time of the last success: skip the write (and its
   // fsync) then; the time is in the metrics and the health endpoint.
   auto same_apart_from_time = out.next;
@@ -201,19 +381,31 @@ cycle_report watcher::decide_and_commit(const engine::snapshot& snapshot,
       return store_failed(r.error());
     }
   }
+  impl_->committed = true;
   queue(out.alerts);
+  log_new_disagreements(out.disagreements);
   report.assignments = snapshot.assignments.size();
   report.alerts = out.alerts.size();
   report.firing = out.firing;
+  report.disagreements = out.disagreements.size();
   const auto seconds_taken = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "ok"}});
   svc.stats.set("rootwatch_cycle_duration_seconds", tenant_label, seconds_taken);
   svc.stats.set("rootwatch_assignments_watched", tenant_label, static_cast<double>(report.assignments));
   svc.stats.set("rootwatch_alerts_firing", tenant_label, static_cast<double>(report.firing));
   svc.stats.set("rootwatch_last_success_timestamp_seconds", tenant_label, static_cast<double>(to_unix_seconds(in.now)));
-  spdlog::debug("tenant {}: cycle ok in {:.3f}s: {} assignments at root, {} firing, {} new alerts", tenant_.name,
-                seconds_taken, report.assignments, report.firing, report.alerts);
-  return report;
+  // Per compared source, 0 included, so that a disagreement that ended shows as ended.
+  std::vector<const engine::snapshot*> compared = views.others;
+  compared.push_back(views.authoritative);
+  for (const auto* s : compared) {
+    const auto shown = std::count_if(out.disagreements.begin(), out.disagreements.end(),
+                                     [s](const engine::disagreement& d) { return d.shown_by == s->source; });
+    svc.stats.set("rootwatch_source_disagreements", {{"tenant", tenant_.name}, {"source", s->source}},
+                  static_cast<double>(shown));
+  }
+  spdlog::debug("tenant {}: cycle ok in {:.3f}s: {} assignments at root, {} firing, {} new alerts, {} disagreements",
+                tenant_.name, seconds_taken, report.assignments, report.firing, report.alerts, report.disagreements);
+  return {report, std::move(out.disagreements)};
 }
 
 awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) {

@@ -1,36 +1,58 @@
 #pragma once
 
-// One per tenant: take a complete snapshot, let the engine decide, commit state and alerts
-// together, wake the dispatchers; then wait for the next poll.
+// One per tenant: gather a complete snapshot from every configured source under one deadline,
+// let the engine decide, commit state and alerts together, wake the dispatchers; then wait for
+// the next poll.
 
 #include "app/services.hpp"
+#include "app/sources.hpp"
 #include "common/error.hpp"
 #include "config/settings.hpp"
 #include "engine/model.hpp"
 #include "engine/rules.hpp"
+#include "engine/sources.hpp"
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rootwatch::app {
 
+// What one snapshot source gave in a cycle, for health and metrics.
+struct source_report {
+  std::string name;
+  bool authoritative = false;  // its listing decided presence (or its failure failed the cycle)
+  bool ran = false;            // false: the cycle's deadline had passed before its turn
+  bool ok = false;
+  std::string error;  // when not ok; free of secrets
+  timestamp at{};     // when its result came
+  int consecutive_failures = 0;
+  bool degraded = false;  // its own watch.degraded went out (never for the authoritative one)
+  std::optional<timestamp> last_success;
+  std::size_t assignments = 0;
+  std::size_t disagreements = 0;  // rows only it shows, against the authoritative view or another
+};
+
 struct cycle_report {
-  std::optional<error> failure;  // set when the cycle failed; state was kept as it was
-  bool cancelled = false;        // cut short by shutdown or reload: not a failure of the watch
-  int consecutive_failures = 0;  // of the tenant, including this cycle
-  std::size_t assignments = 0;   // in the snapshot
-  std::size_t alerts = 0;        // queued by this cycle
-  std::size_t firing = 0;        // watched assignments with an open alert
+  std::optional<error> failure;        // set when the cycle failed; state was kept as it was
+  bool cancelled = false;              // cut short by shutdown or reload: not a failure of the watch
+  int consecutive_failures = 0;        // of the tenant, including this cycle
+  std::size_t assignments = 0;         // in the snapshot
+  std::size_t alerts = 0;              // queued by this cycle
+  std::size_t firing = 0;              // watched assignments with an open alert
+  std::size_t disagreements = 0;       // rows one source shows and another does not
+  std::vector<source_report> sources;  // every configured snapshot source, authoritative first
 };
 
 class watcher {
  public:
   watcher(services& svc, config::tenant_settings tenant, std::vector<engine::rule> rules,
-          std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued);
+          std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued,
+          snapshot_source_factory make_sources = make_snapshot_sources);
   ~watcher();
 
   const config::tenant_settings& tenant() const { return tenant_; }
@@ -45,10 +67,18 @@ class watcher {
   void stop();
 
  private:
-  awaitable<result<engine::snapshot>> gather(std::chrono::steady_clock::time_point started);
-  cycle_report decide_and_commit(const engine::snapshot& snapshot, std::chrono::steady_clock::time_point started);
-  cycle_report failed(error e);
+  struct gathered;
+  awaitable<std::vector<gathered>> gather(std::chrono::steady_clock::time_point started);
+  cycle_report decide(const std::vector<gathered>& results, std::chrono::steady_clock::time_point started);
+  std::pair<cycle_report, std::vector<engine::disagreement>> decide_and_commit(
+      const engine::chosen_views& views, std::vector<engine::alert> source_alerts,
+      std::chrono::steady_clock::time_point started);
+  error authority_failure(const std::vector<gathered>& results, const engine::chosen_views& views) const;
+  cycle_report failed(error e, std::vector<engine::alert> source_alerts = {});
   cycle_report failed_safely(error e);
+  std::vector<source_report> source_reports(const std::vector<gathered>& results, const engine::chosen_views& views,
+                                            const std::vector<engine::disagreement>& disagreements) const;
+  void log_new_disagreements(const std::vector<engine::disagreement>& disagreements);
   void queue(const std::vector<engine::alert>& alerts);
 
   struct impl;

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace rootwatch::engine {
@@ -100,8 +101,32 @@ alert make_alert(const cycle_input& in, std::string_view kind, const tracked_ass
   return a;
 }
 
-alert created_alert(const cycle_input& in, const tracked_assignment& t) {
+// The keys each of the other sources lists, to name every source that saw an assignment.
+using other_views = std::vector<std::pair<const snapshot*, std::set<std::string>>>;
+
+other_views keys_of_others(const cycle_input& in) {
+  other_views out;
+  for (const snapshot* other : in.others) {
+    if (other == nullptr) {
+      continue;
+    }
+    std::set<std::string> keys;
+    for (const assignment& a : other->assignments) {
+      keys.insert(identity_key(a));
+    }
+    out.emplace_back(other, std::move(keys));
+  }
+  return out;
+}
+
+alert created_alert(const cycle_input& in, const tracked_assignment& t, const other_views& others) {
   alert a = make_alert(in, alert_kind::created, t);
+  // The authoritative listing first (make_alert), then every other source that also lists it.
+  for (const auto& [other, keys] : others) {
+    if (keys.contains(t.key)) {
+      a.evidence.push_back(evidence{other->source, other->taken_at, std::nullopt});
+    }
+  }
   a.status = "firing";
   a.remediation = remediation_for_present(t.current);
   return a;
@@ -202,15 +227,23 @@ tracked_assignment tombstone(tracked_assignment t, timestamp now) {
 }
 
 struct missing {
-  std::vector<tracked_assignment> tombstones;  // by key
+  std::vector<tracked_assignment> tombstones;  // by key; with the `held` ones
   std::vector<alert> removals;                 // by key
+  std::size_t held_firing = 0;                 // held ones that still fire
 };
+
+bool shown_by_another(const other_views& others, const std::string& key) {
+  return std::any_of(others.begin(), others.end(), [&key](const auto& other) { return other.second.contains(key); });
+}
 
 // Ends every remembered occurrence that is over: gone from the listing, or replaced by a
 // recreation under the same id. A recreated one leaves no tombstone: the new occurrence takes
 // its key (in `seen`) and counts on from it.
+// A live one that the authoritative view lacks but another complete listing still shows is
+// held as it was: the two sources disagree, and a disagreement is never a removal by itself
+// (the authoritative view may be the one lagging). It ends once no source shows it.
 missing bury_missing(const cycle_input& in, const remembered_map& before,
-                     const std::map<std::string, assignment>& present) {
+                     const std::map<std::string, assignment>& present, const other_views& others) {
   missing out;
   for (const auto& [key, t] : before) {
     const auto now = present.find(key);
@@ -223,6 +256,11 @@ missing bury_missing(const cycle_input& in, const remembered_map& before,
     if (t->removed_at) {
       // Still gone: unchanged, so that its retention runs from the removal.
       out.tombstones.push_back(*t);
+      continue;
+    }
+    if (shown_by_another(others, key)) {
+      out.tombstones.push_back(*t);
+      out.held_firing += t->firing ? 1 : 0;
       continue;
     }
     if (t->firing) {
@@ -257,7 +295,8 @@ cycle_output run_cycle(const cycle_input& in) {
 
   const auto before = by_key(previous, in.now);
   const auto present = by_identity(*in.current);
-  missing gone = bury_missing(in, before, present);
+  const other_views others = keys_of_others(in);
+  missing gone = bury_missing(in, before, present, others);
 
   cycle_output out;
   out.next.initialized = true;
@@ -265,13 +304,14 @@ cycle_output run_cycle(const cycle_input& in) {
   if (previous.health.degraded) {
     out.alerts.push_back(recovered_alert(in.tenant, previous.health, *in.current, in.now));
   }
+  out.firing = gone.held_firing;
   std::vector<tracked_assignment> live;
   std::vector<alert> creations;
   for (const auto& [key, a] : present) {
     const auto it = before.find(key);
     step s = seen(in, previous, it != before.end() ? it->second : nullptr, key, a, match_rules(rules, a));
     if (s.created) {
-      creations.push_back(created_alert(in, s.next));
+      creations.push_back(created_alert(in, s.next, others));
     }
     out.firing += s.next.firing ? 1 : 0;
     out.allowed += s.next.allowed ? 1 : 0;
@@ -284,6 +324,11 @@ cycle_output run_cycle(const cycle_input& in) {
                     std::make_move_iterator(gone.removals.end()));
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(creations.begin()),
                     std::make_move_iterator(creations.end()));
+  std::vector<const snapshot*> compared;
+  for (const auto& [other, keys] : others) {
+    compared.push_back(other);
+  }
+  out.disagreements = find_disagreements(*in.current, compared);
   return out;
 }
 

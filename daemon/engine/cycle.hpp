@@ -6,6 +6,7 @@
 
 #include "engine/model.hpp"
 #include "engine/rules.hpp"
+#include "engine/sources.hpp"
 
 #include <vector>
 
@@ -16,10 +17,14 @@ enum class baseline_mode { alert, silent };
 struct cycle_input {
   tenant_ref tenant;
   const tenant_state* previous = nullptr;
-  const snapshot* current = nullptr;
+  const snapshot* current = nullptr;  // the authoritative view: presence is decided by it alone
   const std::vector<rule>* rules = nullptr;
   baseline_mode baseline = baseline_mode::alert;
   timestamp now{};
+  // Complete listings of the other snapshot sources: they add evidence to the alerts about what
+  // they also show, and where they differ from `current` that is a disagreement, never a
+  // creation or a removal. Last, so that inputs brace-initialised without it still compile.
+  std::vector<const snapshot*> others;
 };
 
 // A cycle that could not complete (auth, permission, throttling, API or parse errors): the
@@ -45,8 +50,9 @@ struct cycle_output {
   // In a stable order: watch.recovered (when the previous cycles had gone degraded), then
   // removals, then creations, each by key.
   std::vector<alert> alerts;
-  std::size_t firing = 0;   // assignments in `next` with firing == true (never a tombstone)
-  std::size_t allowed = 0;  // present watched assignments suppressed by an allow entry
+  std::size_t firing = 0;                   // assignments in `next` with firing == true (never a tombstone)
+  std::size_t allowed = 0;                  // present watched assignments suppressed by an allow entry
+  std::vector<disagreement> disagreements;  // between `current` and each of `others` (find_disagreements)
 };
 
 // Also ends a failure streak: health is reset, and watch.recovered goes out if it had gone

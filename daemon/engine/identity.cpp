@@ -68,6 +68,14 @@ std::string watch_subject_key(const std::optional<timestamp>& last_success) {
   return "watch|" + (last_success ? format_iso8601(*last_success) : std::string("never"));
 }
 
+std::string watch_subject_key(std::string_view source, const std::optional<timestamp>& last_success) {
+  std::string key = "watch|source=";
+  key += source;
+  key += '|';
+  key += last_success ? format_iso8601(*last_success) : std::string("never");
+  return key;
+}
+
 // The "v1" and the field separators are part of the contract: receivers de-duplicate on these
 // ids across versions, so changing either string renames every alert ever sent.
 std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key) {

@@ -48,6 +48,12 @@ std::string occurrence_key(std::string_view assignment_key, int occurrence);
 // retry and restart during the outage names it alike.
 std::string watch_subject_key(const std::optional<timestamp>& last_success);
 
+// The subject of one outage of one source that is not the authoritative one (its own
+// watch.degraded and watch.recovered): "watch|source=<name>|<its last complete listing>".
+// Distinct from the tenant-level subject, which has no source field, so that a source's outage
+// and the tenant's never share an id.
+std::string watch_subject_key(std::string_view source, const std::optional<timestamp>& last_success);
+
 // The subject of the alerts about `t`: its stored subject, or occurrence_key(key, occurrence)
 // when none was stored.
 std::string alert_subject(const tracked_assignment& t);

@@ -6,12 +6,38 @@
 #include <fmt/format.h>
 
 namespace rootwatch::ops {
+namespace {
+
+json optional_time(const std::optional<timestamp>& t) {
+  return t ? json(format_iso8601(*t)) : json();
+}
+
+json sources_json(const std::map<std::string, source_health>& sources) {
+  json out = json::object();
+  for (const auto& [name, s] : sources) {
+    out[name] = {{"status", s.status()},
+                 {"authoritative", s.authoritative},
+                 {"last_result", optional_time(s.last_result)},
+                 {"last_success", optional_time(s.last_success)},
+                 {"last_error", s.last_error},
+                 {"consecutive_failures", s.consecutive_failures},
+                 {"degraded", s.degraded},
+                 {"disagreements", s.disagreements}};
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string_view tenant_health::status() const {
   if (!checked) {
     return "starting";
   }
   return ok ? "ok" : "failing";
+}
+
+std::string_view source_health::status() const {
+  return ok ? "ok" : "error";
 }
 
 bool health_state::degraded() const {
@@ -62,7 +88,8 @@ net::request_handler health_handler(const health_state& state, const metrics& st
                                  {"consecutive_failures", t.consecutive_failures},
                                  {"last_success", t.last_success ? json(format_iso8601(*t.last_success)) : json()},
                                  {"last_error", t.last_error},
-                                 {"firing", t.firing}};
+                                 {"firing", t.firing},
+                                 {"sources", sources_json(t.sources)}};
       }
       res.headers.push_back({"Content-Type", "application/json"});
       // last_error may end inside a multi-byte character (error messages are cut at a byte

@@ -22,6 +22,20 @@ class clock;
 
 namespace rootwatch::ops {
 
+// One snapshot source of a tenant, as its last result left it.
+struct source_health {
+  bool ok = false;
+  bool authoritative = false;  // its listing decides presence; its failure fails the cycle
+  std::optional<timestamp> last_result;
+  std::optional<timestamp> last_success;
+  std::string last_error;  // free of secrets; empty after a success
+  int consecutive_failures = 0;
+  bool degraded = false;  // its own watch.degraded went out
+  std::size_t disagreements = 0;
+
+  std::string_view status() const;  // "ok" or "error"
+};
+
 struct tenant_health {
   bool checked = false;  // a cycle has finished since start or reload
   bool ok = false;
@@ -29,6 +43,9 @@ struct tenant_health {
   std::optional<timestamp> last_success;
   std::string last_error;
   std::size_t firing = 0;
+  // By source name. A failing source that is not the authoritative one leaves the tenant "ok"
+  // (what decides presence is still complete) and says so here and in rootwatch_source_up.
+  std::map<std::string, source_health> sources;
 
   // "starting" before the first cycle, "ok" after a good one, "failing" from the first failed
   // cycle on: a watcher that cannot see says so at once, not only after degraded_after (the

@@ -1,0 +1,35 @@
+#include "app/sources.hpp"
+
+#include "auth/token_cache.hpp"
+#include "azure/arm_client.hpp"
+
+namespace rootwatch::app {
+
+bool makes_snapshot_source(config::source_kind kind) {
+  switch (kind) {
+    case config::source_kind::arm:
+      return true;
+    case config::source_kind::resource_graph:
+    case config::source_kind::activity_log:
+    case config::source_kind::entra_audit:
+      return false;
+  }
+  return false;
+}
+
+snapshot_sources make_snapshot_sources(services& svc, const config::tenant_settings& tenant,
+                                       auth::token_cache& tokens) {
+  snapshot_sources out;
+  for (const auto kind : tenant.sources) {
+    if (kind == config::source_kind::arm) {
+      out.push_back(std::make_unique<azure::arm_client>(
+          svc.http, tokens,
+          azure::arm_options{
+              tenant.endpoints.resource_manager, tenant.endpoints.arm_scope, tenant.request_timeout, {}, 1000},
+          svc.random, svc.wall));
+    }
+  }
+  return out;
+}
+
+}  // namespace rootwatch::app
