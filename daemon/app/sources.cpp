@@ -2,14 +2,15 @@
 
 #include "auth/token_cache.hpp"
 #include "azure/arm_client.hpp"
+#include "azure/resource_graph_client.hpp"
 
 namespace rootwatch::app {
 
 bool makes_snapshot_source(config::source_kind kind) {
   switch (kind) {
     case config::source_kind::arm:
-      return true;
     case config::source_kind::resource_graph:
+      return true;
     case config::source_kind::activity_log:
     case config::source_kind::entra_audit:
       return false;
@@ -27,6 +28,13 @@ snapshot_sources make_snapshot_sources(services& svc, const config::tenant_setti
           azure::arm_options{
               tenant.endpoints.resource_manager, tenant.endpoints.arm_scope, tenant.request_timeout, {}, 1000},
           svc.random, svc.wall));
+    } else if (kind == config::source_kind::resource_graph) {
+      azure::resource_graph_options o;
+      o.base = tenant.endpoints.resource_manager;
+      o.scope = tenant.endpoints.arm_scope;
+      o.timeout = tenant.request_timeout;
+      out.push_back(
+          std::make_unique<azure::resource_graph_client>(svc.http, tokens, std::move(o), svc.random, svc.wall));
     }
   }
   return out;

@@ -1,0 +1,96 @@
+// The real binary with sources = ["arm", "resource_graph"] against the fake Azure, whose
+// Resource Graph writes the same assignments its own way (lower-case types, upper-case role
+// GUIDs, createdOn with 3 fractional digits): one created alert with both sources as
+// evidence, no false removal while Resource Graph is throttled, and ARM still deciding
+// removals while Resource Graph cannot answer.
+
+#include "e2e/harness.hpp"
+#include "fake/test_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+namespace rootwatch::e2e {
+namespace {
+
+void watch_with_resource_graph(environment& env) {
+  std::ifstream in(env.config_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string config = text.str();
+  const std::string only_arm = "sources = [\"arm\"]";
+  const auto at = config.find(only_arm);
+  ASSERT_NE(at, std::string::npos) << config;
+  config.replace(at, only_arm.size(), "sources = [\"arm\", \"resource_graph\"]");
+  std::ofstream(env.config_path()) << config;
+}
+
+json source_health(std::uint16_t port, const std::string& source) {
+  const json parsed = json::parse(http_get_local(port, "/healthz").body, nullptr, false);
+  if (parsed.is_discarded() || !parsed.contains("tenants") || !parsed["tenants"].contains("contoso") ||
+      !parsed["tenants"]["contoso"].contains("sources") || !parsed["tenants"]["contoso"]["sources"].contains(source)) {
+    return json::object();
+  }
+  return parsed["tenants"]["contoso"]["sources"][source];
+}
+
+std::set<std::string> evidence_sources(const fake::delivery& d) {
+  std::set<std::string> out;
+  if (d.body_json && d.body_json->contains("evidence")) {
+    for (const auto& e : (*d.body_json)["evidence"]) {
+      out.insert(e.value("source", ""));
+    }
+  }
+  return out;
+}
+
+TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_graph_never_removes_it) {
+  environment env;
+  env.listen = "127.0.0.1:0";
+  env.write_config("1s");
+  watch_with_resource_graph(env);
+  auto daemon = env.start({"run", "--config", env.config_path().string()});
+  const auto port = health_port_in_log(daemon);
+  ASSERT_NE(port, 0) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return source_health(port, "resource_graph").value("status", "") == "ok"; }))
+      << http_get_local(port, "/healthz").body << daemon.err();
+
+  const std::string name = env.elevate();
+  ASSERT_TRUE(
+      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
+      << daemon.err();
+  const auto created = accepted(env.receiver().deliveries(), "assignment.created");
+  ASSERT_EQ(created.size(), 1u);
+  // Both sources listed it, each in its own format: one alert, with both as evidence.
+  EXPECT_EQ(evidence_sources(created[0]), (std::set<std::string>{"arm", "resource_graph"})) << created[0].body;
+  EXPECT_GT(env.azure().request_count(fake::azure_route::resource_graph), 0u);
+
+  // Resource Graph's quota is used up for a minute: that source fails, ARM still decides, and
+  // the assignment stays exactly as it was.
+  env.azure().exhaust_graph_quota(seconds{60});
+  ASSERT_TRUE(wait_until([&] { return source_health(port, "resource_graph").value("status", "") == "error"; }))
+      << http_get_local(port, "/healthz").body;
+  EXPECT_EQ(source_health(port, "arm").value("status", ""), "ok");
+  std::this_thread::sleep_for(milliseconds{2'500});
+  EXPECT_TRUE(accepted(env.receiver().deliveries(), "assignment.removed").empty()) << daemon.err();
+
+  // A real removal, seen by the authoritative ARM list while Resource Graph still cannot
+  // answer, is reported.
+  ASSERT_TRUE(env.azure().remove_assignment(name));
+  ASSERT_TRUE(
+      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.removed").empty(); }, wait_long))
+      << daemon.err();
+  const auto removed = accepted(env.receiver().deliveries(), "assignment.removed");
+  EXPECT_EQ(removed[0].body_json->value("correlation_key", "x"), created[0].body_json->value("correlation_key", "y"));
+
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
+}
+
+}  // namespace
+}  // namespace rootwatch::e2e
