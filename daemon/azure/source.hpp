@@ -8,6 +8,7 @@
 #include "engine/model.hpp"
 
 #include <string_view>
+#include <vector>
 
 namespace rootwatch::azure {
 
@@ -22,6 +23,20 @@ class snapshot_source {
   // Every page, or an error: never a partial snapshot (invariant 1). Runs under the cycle's
   // deadline; a cancelled call returns promptly with kind cancelled.
   virtual awaitable<result<engine::snapshot>> snapshot() = 0;
+};
+
+// The events: what a log recorded ("activity_log", "entra_audit"), so that who did it, and an
+// elevation revoked between two snapshots, are still seen.
+class event_source {
+ public:
+  virtual ~event_source() = default;
+
+  virtual std::string_view name() const = 0;
+
+  // The events of interest (elevateAccess, role assignment write and delete) that occurred in
+  // [since, until): every page, or an error, never a partial list. The caller keeps the
+  // watermark, the overlap and the de-duplication by event_id; a source only reads.
+  virtual awaitable<result<std::vector<engine::audit_event>>> events(timestamp since, timestamp until) = 0;
 };
 
 }  // namespace rootwatch::azure

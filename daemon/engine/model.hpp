@@ -110,6 +110,24 @@ struct actor_ref {
   bool operator==(const actor_ref&) const = default;
 };
 
+// One record of a log about a role assignment or an elevation (Activity Log, Entra audit), in
+// source-neutral terms. Only ever built from a complete page.
+struct audit_event {
+  std::string source;    // "activity_log", "entra_audit"
+  std::string event_id;  // eventDataId, or the Graph audit record id: unique within the source
+  // "elevate_access", "role_assignment_write", "role_assignment_delete"
+  std::string operation;
+  std::string status;  // as the log writes it: "Succeeded", "Failed", "Started", "success", ...
+  timestamp occurred_at{};
+  std::optional<std::string> correlation_id;
+  actor_ref actor;
+  std::optional<std::string> assignment_id;  // the role assignment's ARM id, when the event names one
+  std::optional<std::string> scope;
+  std::optional<std::string> role_id;       // bare lower-case GUID
+  std::optional<std::string> principal_id;  // of the assignment, lower-case GUID
+  bool operator==(const audit_event&) const = default;
+};
+
 struct evidence {
   std::string source;  // "arm", "resource_graph", "activity_log", "entra_audit"
   timestamp observed_at{};
