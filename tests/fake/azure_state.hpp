@@ -37,6 +37,14 @@ struct graph_settings {
   bool result_truncated = false;
 };
 
+// Graph directory audits (§6): the records and the switches of their route.
+struct audit_settings {
+  std::vector<directory_audit> records;  // insertion order; served newest first
+  std::size_t page_size = 2;
+  bool denied = false;             // 403 Authorization_RequestDenied: no AuditLog.Read.All
+  std::string next_link_override;  // when set: every page's @odata.nextLink, verbatim
+};
+
 struct azure_state {
   std::string tenant_id;
   std::string base_url;
@@ -56,6 +64,7 @@ struct azure_state {
   seconds clock_offset{0};             // the fake's clock minus the real one
   std::string token_prefix = "fake.";  // recognisable tokens for the secret hygiene tests
   graph_settings graph;                // Resource Graph: quota, skip token override, truncation
+  audit_settings audits;               // Graph directory audits
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();
@@ -87,6 +96,20 @@ void add_graph_quota_headers(azure_state& st, net::server_response& r, timestamp
 // The "graph" object of POST /_fake/settings, and of GET /_fake/state.
 void apply_graph_settings(azure_state& st, const json& settings, timestamp now);
 json graph_state_json(const azure_state& st);
+
+// azure_graph_audit.cpp: GET /v1.0/auditLogs/directoryAudits (§6).
+bool is_audit_path(std::string_view lower_path);
+handled handle_directory_audits(azure_state& st, const net::server_request& req, const parsed_target& target,
+                                timestamp now);
+// The page a directory audit request asks for (by its $skiptoken); nullopt if it is not one.
+std::optional<std::size_t> requested_audit_page(const azure_state& st, const parsed_target& target);
+// Stores a record, filling in its id, correlation id and time.
+directory_audit store_directory_audit(azure_state& st, directory_audit a, timestamp now);
+// POST /_fake/directory_audits (one record or an array), and the "entra_audit" object of
+// POST /_fake/settings and GET /_fake/state.
+net::server_response post_directory_audits(azure_state& st, const net::server_request& req, timestamp now);
+void apply_audit_settings(azure_state& st, const json& settings);
+json audit_state_json(const azure_state& st);
 
 // azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
 handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);

@@ -73,6 +73,7 @@ json state_json(const azure_state& st) {
           {"assignments", assignments},
           {"faults", faults},
           {"graph", graph_state_json(st)},
+          {"entra_audit", audit_state_json(st)},
           {"counts", counts}};
 }
 
@@ -202,6 +203,9 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   if (body.contains("graph")) {
     apply_graph_settings(st, body.at("graph"), wall_now() + st.clock_offset);
   }
+  if (body.contains("entra_audit")) {
+    apply_audit_settings(st, body.at("entra_audit"));
+  }
   return json_response(200, state_json(st));
 }
 
@@ -235,6 +239,9 @@ handled handle_control(azure_state& st, const net::server_request& req, const pa
     }
     const auto stored = store_assignment(st, std::move(*a), now);
     return {json_response(201, to_arm_json(stored)), "assignment added", std::nullopt};
+  }
+  if (path == "/_fake/directory_audits" && m == "POST") {
+    return {post_directory_audits(st, req, now), "directory audits added", std::nullopt};
   }
   if (path.starts_with("/_fake/assignments/") && m == "DELETE") {
     const bool removed = erase_assignment(st, path.substr(std::string_view("/_fake/assignments/").size()));
@@ -279,10 +286,14 @@ net::server_response fake_azure::impl::handle(const net::server_request& req, bo
         if (route == azure_route::identity) {
           return handle_identity(state, req, target, now);
         }
+        if (route == azure_route::entra_audit) {
+          return handle_directory_audits(state, req, target, now);
+        }
         return route == azure_route::token ? handle_token(state, req, target, now)
                                            : handle_arm(state, route, req, target, now);
       };
       const auto page = route == azure_route::resource_graph ? requested_graph_page(state, req)
+                        : route == azure_route::entra_audit  ? requested_audit_page(state, target)
                                                              : requested_list_page(state, req.method, target);
       const auto f = take_fault(state, route, page);
       h = f ? apply_fault(state, *f, route, req, now, normal) : normal();
@@ -464,6 +475,26 @@ void fake_azure::set_graph_skip_token_override(std::string token) {
 void fake_azure::set_graph_result_truncated(bool truncated) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.graph.result_truncated = truncated;
+}
+
+directory_audit fake_azure::add_directory_audit(directory_audit a) {
+  const std::lock_guard lock(impl_->mutex);
+  return store_directory_audit(impl_->state, std::move(a), wall_now() + impl_->state.clock_offset);
+}
+
+void fake_azure::set_directory_audit_page_size(std::size_t n) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.audits.page_size = std::max<std::size_t>(n, 1);
+}
+
+void fake_azure::set_directory_audit_denied(bool denied) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.audits.denied = denied;
+}
+
+void fake_azure::set_directory_audit_next_link_override(std::string url) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.audits.next_link_override = std::move(url);
 }
 
 void fake_azure::expire_tokens() {

@@ -25,8 +25,20 @@ namespace rootwatch::fake {
 // What a request was for. `any` matches every Azure route in faults and counts (never the
 // /_fake control routes); `other` is a path the fake does not serve.
 // `identity` is the managed identity endpoint (IMDS and App Service style), on its own plain
-// HTTP port (serve_identity_endpoint).
-enum class azure_route { token, role_assignments, role_definitions, elevate, resource_graph, other, control, any, identity };
+// HTTP port (serve_identity_endpoint). `entra_audit` is Graph's auditLogs/directoryAudits,
+// served on the same base URL.
+enum class azure_route {
+  token,
+  role_assignments,
+  role_definitions,
+  elevate,
+  resource_graph,
+  other,
+  control,
+  any,
+  identity,
+  entra_audit,
+};
 
 std::string_view to_string(azure_route r);
 std::optional<azure_route> azure_route_from_string(std::string_view s);
@@ -135,6 +147,39 @@ const std::vector<role_definition>& builtin_role_definitions();
 
 inline constexpr std::string_view user_access_administrator_id = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 
+// activityDisplayName of the two records "Azure RBAC (Elevated Access)" writes (§6).
+inline constexpr std::string_view directory_audit_elevated_text =
+    "User has elevated their access to User Access Administrator for their Azure Resources";
+inline constexpr std::string_view directory_audit_removed_text =
+    "The role assignment of User Access Administrator has been removed from the user";
+
+// One record of the Entra audit log as Graph's directoryAudits serves it (§6). The defaults
+// make an elevation; set activity_display_name to directory_audit_removed_text (and
+// operation_type "Unassign") for its removal.
+struct directory_audit {
+  std::string id;                               // made up when empty
+  std::optional<timestamp> activity_date_time;  // nullopt: now
+  std::string activity_display_name{directory_audit_elevated_text};
+  std::string logged_by_service = "Azure RBAC (Elevated Access)";
+  std::string category = "AzureRBACRoleManagementElevateAccess";
+  std::string operation_type = "Assign";
+  std::string result = "success";
+  std::string correlation_id;  // made up when empty
+  // initiatedBy.user: null when user_id is unset; ipAddress absent when user_ip is unset.
+  std::optional<std::string> user_id;
+  std::optional<std::string> user_upn;
+  std::optional<std::string> user_ip;
+  // initiatedBy.app: null when app_id is unset.
+  std::optional<std::string> app_id;
+  std::optional<std::string> service_principal_id;
+  // targetResources[0], type "User": whose elevation it is; nullopt: the initiating user.
+  std::optional<std::string> target_user_id;
+  std::string operation_name = "Microsoft.Authorization/elevateAccess/action";  // additionalDetails
+};
+
+// The record in Graph's shape, activityDateTime with 7 fractional digits.
+json to_graph_json(const directory_audit& a);
+
 struct recorded_request {
   std::string method;
   std::string target;  // path and query as sent
@@ -216,6 +261,15 @@ class fake_azure {
   void set_graph_skip_token_override(std::string token);
   // Pages say resultTruncated "true" (and give no $skipToken), as Azure does past its limits.
   void set_graph_result_truncated(bool truncated);
+
+  // Graph directory audits (§6), GET /v1.0/auditLogs/directoryAudits on the same base URL:
+  // the records (served newest first, as Graph does), how many per page, a 403
+  // Authorization_RequestDenied as for an app without AuditLog.Read.All, and every page's
+  // @odata.nextLink, verbatim (a loop, another host); "" turns it off.
+  directory_audit add_directory_audit(directory_audit a);  // the stored copy, id and dates filled in
+  void set_directory_audit_page_size(std::size_t n);       // at least 1; default 2
+  void set_directory_audit_denied(bool denied);
+  void set_directory_audit_next_link_override(std::string url);
 
   void inject_fault(fault f);
   void clear_faults();
