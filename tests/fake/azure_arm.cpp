@@ -480,6 +480,9 @@ azure_route classify(std::string_view path) {
   if (is_graph_query_path(p)) {
     return azure_route::resource_graph;
   }
+  if (is_activity_log_path(p)) {
+    return azure_route::activity_log;
+  }
   return azure_route::other;
 }
 

@@ -37,6 +37,14 @@ struct graph_settings {
   bool result_truncated = false;
 };
 
+// The tenant Activity Log's events and switches.
+struct activity_log_settings {
+  std::vector<activity_event> events;
+  std::size_t page_size = 2;
+  std::string next_link_override;
+  bool empty_first_page = false;
+};
+
 struct azure_state {
   std::string tenant_id;
   std::string base_url;
@@ -56,6 +64,7 @@ struct azure_state {
   seconds clock_offset{0};             // the fake's clock minus the real one
   std::string token_prefix = "fake.";  // recognisable tokens for the secret hygiene tests
   graph_settings graph;                // Resource Graph: quota, skip token override, truncation
+  activity_log_settings activity;      // the tenant Activity Log
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();
@@ -87,6 +96,15 @@ void add_graph_quota_headers(azure_state& st, net::server_response& r, timestamp
 // The "graph" object of POST /_fake/settings, and of GET /_fake/state.
 void apply_graph_settings(azure_state& st, const json& settings, timestamp now);
 json graph_state_json(const azure_state& st);
+
+// azure_activity_log.cpp: GET /providers/Microsoft.Insights/eventtypes/management/values (§5).
+bool is_activity_log_path(std::string_view lower_path);
+handled handle_activity_log(azure_state& st, const net::server_request& req, const parsed_target& target,
+                            timestamp now);
+// The page an Activity Log request asks for (by its $skipToken); nullopt if it is not one.
+std::optional<std::size_t> requested_activity_page(const azure_state& st, const parsed_target& target);
+// Fills what the caller left open (ids, time) and stores the event.
+activity_event store_activity_event(azure_state& st, activity_event e, timestamp now);
 
 // azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
 handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
