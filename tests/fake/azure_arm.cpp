@@ -483,6 +483,9 @@ azure_route classify(std::string_view path) {
   if (is_audit_path(p)) {
     return azure_route::entra_audit;
   }
+  if (is_activity_log_path(p)) {
+    return azure_route::activity_log;
+  }
   return azure_route::other;
 }
 

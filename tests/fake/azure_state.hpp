@@ -45,6 +45,14 @@ struct audit_settings {
   std::string next_link_override;  // when set: every page's @odata.nextLink, verbatim
 };
 
+// The tenant Activity Log's events and switches.
+struct activity_log_settings {
+  std::vector<activity_event> events;
+  std::size_t page_size = 2;
+  std::string next_link_override;
+  bool empty_first_page = false;
+};
+
 struct azure_state {
   std::string tenant_id;
   std::string base_url;
@@ -65,6 +73,7 @@ struct azure_state {
   std::string token_prefix = "fake.";  // recognisable tokens for the secret hygiene tests
   graph_settings graph;                // Resource Graph: quota, skip token override, truncation
   audit_settings audits;               // Graph directory audits
+  activity_log_settings activity;      // the tenant Activity Log
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();
@@ -110,6 +119,14 @@ directory_audit store_directory_audit(azure_state& st, directory_audit a, timest
 net::server_response post_directory_audits(azure_state& st, const net::server_request& req, timestamp now);
 void apply_audit_settings(azure_state& st, const json& settings);
 json audit_state_json(const azure_state& st);
+// azure_activity_log.cpp: GET /providers/Microsoft.Insights/eventtypes/management/values (§5).
+bool is_activity_log_path(std::string_view lower_path);
+handled handle_activity_log(azure_state& st, const net::server_request& req, const parsed_target& target,
+                            timestamp now);
+// The page an Activity Log request asks for (by its $skipToken); nullopt if it is not one.
+std::optional<std::size_t> requested_activity_page(const azure_state& st, const parsed_target& target);
+// Fills what the caller left open (ids, time) and stores the event.
+activity_event store_activity_event(azure_state& st, activity_event e, timestamp now);
 
 // azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
 handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);

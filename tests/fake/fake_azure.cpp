@@ -289,11 +289,15 @@ net::server_response fake_azure::impl::handle(const net::server_request& req, bo
         if (route == azure_route::entra_audit) {
           return handle_directory_audits(state, req, target, now);
         }
+        if (route == azure_route::activity_log) {
+          return handle_activity_log(state, req, target, now);
+        }
         return route == azure_route::token ? handle_token(state, req, target, now)
                                            : handle_arm(state, route, req, target, now);
       };
       const auto page = route == azure_route::resource_graph ? requested_graph_page(state, req)
                         : route == azure_route::entra_audit  ? requested_audit_page(state, target)
+                        : route == azure_route::activity_log ? requested_activity_page(state, target)
                                                              : requested_list_page(state, req.method, target);
       const auto f = take_fault(state, route, page);
       h = f ? apply_fault(state, *f, route, req, now, normal) : normal();
@@ -495,6 +499,26 @@ void fake_azure::set_directory_audit_denied(bool denied) {
 void fake_azure::set_directory_audit_next_link_override(std::string url) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.audits.next_link_override = std::move(url);
+}
+
+activity_event fake_azure::add_activity_event(activity_event e) {
+  const std::lock_guard lock(impl_->mutex);
+  return store_activity_event(impl_->state, std::move(e), wall_now() + impl_->state.clock_offset);
+}
+
+void fake_azure::set_activity_log_page_size(std::size_t n) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.activity.page_size = std::max<std::size_t>(n, 1);
+}
+
+void fake_azure::set_activity_log_next_link_override(std::string url) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.activity.next_link_override = std::move(url);
+}
+
+void fake_azure::set_activity_log_empty_first_page(bool empty) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.activity.empty_first_page = empty;
 }
 
 void fake_azure::expire_tokens() {

@@ -27,6 +27,7 @@ namespace rootwatch::fake {
 // `identity` is the managed identity endpoint (IMDS and App Service style), on its own plain
 // HTTP port (serve_identity_endpoint). `entra_audit` is Graph's auditLogs/directoryAudits,
 // served on the same base URL.
+// `activity_log` is the tenant Activity Log (§5).
 enum class azure_route {
   token,
   role_assignments,
@@ -38,6 +39,7 @@ enum class azure_route {
   any,
   identity,
   entra_audit,
+  activity_log,
 };
 
 std::string_view to_string(azure_route r);
@@ -180,6 +182,30 @@ struct directory_audit {
 // The record in Graph's shape, activityDateTime with 7 fractional digits.
 json to_graph_json(const directory_audit& a);
 
+// One record of the tenant Activity Log (§5.1): what a test varies; the rest is filled in the
+// shape the recordings show (claims, httpRequest, string-valued properties).
+struct activity_event {
+  std::string event_data_id;  // made up when empty
+  std::string operation = "Microsoft.Authorization/elevateAccess/action";
+  std::string status = "Succeeded";          // Started | Accepted | Succeeded | Failed
+  std::string event_name = "EndRequest";     // BeginRequest | EndRequest
+  std::optional<timestamp> event_timestamp;  // nullopt: now, by the fake's clock
+  // A late event: listed only from this time on (the fake's clock), whatever its
+  // eventTimestamp says. nullopt: at once.
+  std::optional<timestamp> visible_from;
+  std::string caller_upn;                    // claims upn, and `caller` when set
+  std::string caller_object_id;              // claims objectidentifier, and `caller` when there is no UPN
+  std::string caller_app_id;                 // claims appid
+  std::string caller_ip = "203.0.113.7";     // httpRequest.clientIpAddress and claims ipaddr
+  std::string correlation_id;                // made up when empty
+  std::string resource_id;                   // "": "/providers/Microsoft.Authorization" (an elevation)
+  std::optional<std::string> request_body;   // properties.requestbody, verbatim (JSON in a string)
+  std::optional<std::string> response_body;  // properties.responseBody, verbatim
+};
+
+// The event as the Activity Log writes it (§5.1), in the tenant `tenant_id`.
+json to_activity_log_json(const activity_event& e, std::string_view tenant_id);
+
 struct recorded_request {
   std::string method;
   std::string target;  // path and query as sent
@@ -270,6 +296,16 @@ class fake_azure {
   void set_directory_audit_page_size(std::size_t n);       // at least 1; default 2
   void set_directory_audit_denied(bool denied);
   void set_directory_audit_next_link_override(std::string url);
+
+  // The tenant Activity Log (§5): GET /providers/Microsoft.Insights/eventtypes/management/values
+  // with the documented eventTimestamp window, newest first, paged by nextLink; a window that
+  // starts more than 90 days back is the flat-bodied 400.
+  activity_event add_activity_event(activity_event e);  // the stored copy, ids and times filled in
+  void set_activity_log_page_size(std::size_t n);       // at least 1; default 2
+  // Every page's nextLink becomes `url`, verbatim (a loop, another host); "" turns it off.
+  void set_activity_log_next_link_override(std::string url);
+  // The first page of every window is empty but has a nextLink, as SDK users report (§5).
+  void set_activity_log_empty_first_page(bool empty);
 
   void inject_fault(fault f);
   void clear_faults();
