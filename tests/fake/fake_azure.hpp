@@ -26,7 +26,17 @@ namespace rootwatch::fake {
 // /_fake control routes); `other` is a path the fake does not serve.
 // `identity` is the managed identity endpoint (IMDS and App Service style), on its own plain
 // HTTP port (serve_identity_endpoint).
-enum class azure_route { token, role_assignments, role_definitions, elevate, resource_graph, other, control, any, identity };
+enum class azure_route {
+  token,
+  role_assignments,
+  role_definitions,
+  elevate,
+  resource_graph,
+  other,
+  control,
+  any,
+  identity
+};
 
 std::string_view to_string(azure_route r);
 std::optional<azure_route> azure_route_from_string(std::string_view s);
@@ -170,6 +180,9 @@ class fake_azure {
 
   // The directory: who may get a token.
   void add_app(app_registration app);
+  // The app, and a certificate (PEM) uploaded to it: the token endpoint then accepts client
+  // assertions signed with its key (§1.1). Called again, it adds another (rotation).
+  void add_app(app_registration app, std::string certificate_pem);
   void add_user(user_account user);
   void add_managed_identity(managed_identity identity);
   // A federated token (the JWT a workload's token file holds) that the token endpoint accepts

@@ -1,0 +1,343 @@
+// The client certificate credential against the fake token endpoint: a throw-away RSA key and
+// self-signed certificate made here, the PS256 assertion the fake verifies, and every way the
+// certificate, its key or the assertion can be refused, without a byte of key, password or
+// assertion in an error.
+
+#include "auth/client_certificate.hpp"
+#include "common/encoding.hpp"
+#include "common/json.hpp"
+#include "common/sha256.hpp"
+#include "common/strings.hpp"
+#include "support/azure_env.hpp"
+#include "support/run_coro.hpp"
+
+#include <gmock/gmock.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace rootwatch::auth {
+namespace {
+
+using testing::HasSubstr;
+using testing::Not;
+using testing_support::run_coro;
+using namespace std::chrono_literals;
+
+constexpr std::string_view arm = "https://management.azure.com/.default";
+constexpr std::string_view password = "correct horse battery staple";
+
+// A key and a self-signed certificate, as PEM; the key plain or encrypted with `password`.
+struct test_identity {
+  std::string cert_pem;
+  std::string key_pem;
+  std::string encrypted_key_pem;
+  std::string der;
+};
+
+struct pkey_free {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(X509* p) const { X509_free(p); }
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+void require(bool ok, const char* step) {
+  if (!ok) {
+    throw std::runtime_error(step);
+  }
+}
+
+test_identity make_identity(bool rsa, const std::string& cn) {
+  std::unique_ptr<EVP_PKEY, pkey_free> key(rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
+  require(key != nullptr, "key generation");
+  std::unique_ptr<X509, pkey_free> cert(X509_new());
+  require(X509_set_version(cert.get(), X509_VERSION_3) == 1, "version");
+  require(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) == 1, "serial");
+  require(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr, "notBefore");
+  require(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600) != nullptr, "notAfter");
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                     -1, 0) == 1,
+          "subject");
+  require(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
+  require(X509_set_pubkey(cert.get(), key.get()) == 1, "public key");
+  require(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign");
+  test_identity out;
+  std::unique_ptr<BIO, pkey_free> c(BIO_new(BIO_s_mem()));
+  require(PEM_write_bio_X509(c.get(), cert.get()) == 1, "cert PEM");
+  out.cert_pem = bio_text(c.get());
+  std::unique_ptr<BIO, pkey_free> k(BIO_new(BIO_s_mem()));
+  require(PEM_write_bio_PrivateKey(k.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1, "key PEM");
+  out.key_pem = bio_text(k.get());
+  std::unique_ptr<BIO, pkey_free> e(BIO_new(BIO_s_mem()));
+  require(PEM_write_bio_PKCS8PrivateKey(e.get(), key.get(), EVP_aes_256_cbc(), password.data(),
+                                        static_cast<int>(password.size()), nullptr, nullptr) == 1,
+          "encrypted key PEM");
+  out.encrypted_key_pem = bio_text(e.get());
+  const int size = i2d_X509(cert.get(), nullptr);
+  out.der.resize(static_cast<std::size_t>(size));
+  auto* p = reinterpret_cast<unsigned char*>(out.der.data());
+  i2d_X509(cert.get(), &p);
+  return out;
+}
+
+// RSA key generation is slow in a debug build: once per test binary.
+const test_identity& registered() {
+  static const test_identity id = make_identity(true, "rootwatch");
+  return id;
+}
+const test_identity& stranger() {
+  static const test_identity id = make_identity(true, "stranger");
+  return id;
+}
+
+// The body's client_assertion, and its header and claims decoded.
+struct sent_assertion {
+  std::string jwt;
+  json header;
+  json claims;
+};
+
+sent_assertion assertion_in(const std::string& form_body) {
+  sent_assertion out;
+  for (const auto& pair : split(form_body, '&')) {
+    if (pair.starts_with("client_assertion=")) {
+      out.jwt = form_decode(pair.substr(17)).value_or("");
+    }
+  }
+  const auto parts = split(out.jwt, '.');
+  if (parts.size() == 3) {
+    out.header = json::parse(base64_decode(parts[0]).value_or(""), nullptr, false);
+    out.claims = json::parse(base64_decode(parts[1]).value_or(""), nullptr, false);
+  }
+  return out;
+}
+
+class client_certificate_test : public testing_support::azure_env {
+ protected:
+  void SetUp() override {
+    azure_env::SetUp();
+    azure_->add_app({std::string(testing_support::test_client_id), std::string(testing_support::test_client_secret),
+                     std::string(testing_support::test_app_object_id), "rootwatch"},
+                    registered().cert_pem);
+    cert_file_ = tmp_.file("rootwatch.pem");
+    write_pem(registered().cert_pem + registered().key_pem);
+  }
+
+  void write_pem(const std::string& content) { std::ofstream(cert_file_, std::ios::trunc) << content; }
+
+  client_certificate_options options(std::optional<std::string> pw = std::nullopt) const {
+    client_certificate_options o;
+    o.authority = azure_->base_url();
+    o.tenant_id = azure_->tenant_id();
+    o.client_id = std::string(testing_support::test_client_id);
+    o.certificate_file = cert_file_;
+    o.read_password = [pw]() -> result<std::optional<std::string>> { return pw; };
+    o.timeout = 5s;
+    o.retry = {2, 10ms, 20ms, 1s};
+    return o;
+  }
+
+  result<access_token> fetch(client_certificate_options o, rng& random) {
+    client_certificate_credential cred(*http_, std::move(o), wall_, random);
+    return run_coro(io_, cred.fetch(std::string(arm)));
+  }
+  result<access_token> fetch(client_certificate_options o) { return fetch(std::move(o), random_); }
+  result<access_token> fetch() { return fetch(options()); }
+
+  std::size_t token_requests() const { return azure_->request_count(fake::azure_route::token); }
+
+  // Nothing secret in an error: no key, no password, no assertion or any part of it.
+  void expect_clean(const std::string& message) const {
+    EXPECT_THAT(message, Not(HasSubstr("PRIVATE KEY")));
+    EXPECT_THAT(message, Not(HasSubstr(std::string(password))));
+    EXPECT_THAT(message, Not(HasSubstr("eyJ")));
+    // A line from the middle of each key's base64.
+    for (const auto* pem : {&registered().key_pem, &registered().encrypted_key_pem}) {
+      const auto lines = split(*pem, '\n');
+      EXPECT_THAT(message, Not(HasSubstr(lines.at(3))));
+    }
+    for (const auto& r : azure_->requests()) {
+      const auto sent = assertion_in(r.body);
+      if (!sent.jwt.empty()) {
+        EXPECT_THAT(message, Not(HasSubstr(split(sent.jwt, '.').at(2).substr(0, 24))));
+      }
+    }
+  }
+
+  std::string cert_file_;
+};
+
+TEST_F(client_certificate_test, a_ps256_assertion_with_the_thumbprint_signs_in) {
+  auto t = fetch();
+  ASSERT_TRUE(t) << t.error().message;
+  const auto req = azure_->requests().back();
+  EXPECT_THAT(req.body, HasSubstr("client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-"
+                                  "bearer"));
+  EXPECT_THAT(req.body, Not(HasSubstr("client_secret")));
+  const auto sent = assertion_in(req.body);
+  ASSERT_TRUE(sent.header.is_object()) << sent.jwt;
+  EXPECT_EQ(sent.header.value("alg", ""), "PS256");
+  EXPECT_EQ(sent.header.value("typ", ""), "JWT");
+  EXPECT_EQ(sent.header.value("x5t#S256", ""), base64url_encode(sha256(registered().der)));
+  EXPECT_FALSE(sent.header.contains("x5c"));
+  ASSERT_TRUE(sent.claims.is_object());
+  EXPECT_EQ(sent.claims.value("aud", ""), azure_->token_url());
+  EXPECT_EQ(sent.claims.value("iss", ""), testing_support::test_client_id);
+  EXPECT_EQ(sent.claims.value("sub", ""), testing_support::test_client_id);
+  EXPECT_TRUE(is_guid(sent.claims.value("jti", "")));
+  const auto now = to_unix_seconds(wall_.now());
+  EXPECT_EQ(sent.claims.value("nbf", std::int64_t{0}), now);
+  EXPECT_EQ(sent.claims.value("exp", std::int64_t{0}), now + 600);
+}
+
+TEST_F(client_certificate_test, the_chain_is_sent_when_asked) {
+  auto o = options();
+  o.send_certificate_chain = true;
+  auto t = fetch(std::move(o));
+  ASSERT_TRUE(t) << t.error().message;
+  const auto sent = assertion_in(azure_->requests().back().body);
+  ASSERT_TRUE(sent.header.contains("x5c"));
+  EXPECT_EQ(sent.header["x5c"].at(0).get<std::string>(), base64_encode(registered().der));
+}
+
+TEST_F(client_certificate_test, each_request_has_a_fresh_jti) {
+  ASSERT_TRUE(fetch());
+  const auto first = assertion_in(azure_->requests().back().body).claims.value("jti", "");
+  auto again = fetch();
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_NE(assertion_in(azure_->requests().back().body).claims.value("jti", ""), first);
+}
+
+TEST_F(client_certificate_test, a_replayed_jti_is_refused_by_the_fake) {
+  // Two credentials with the same randomness at the same instant make the same assertion.
+  seeded_rng first(42);
+  seeded_rng second(42);
+  ASSERT_TRUE(fetch(options(), first));
+  auto t = fetch(options(), second);
+  ASSERT_FALSE(t);
+  EXPECT_THAT(t.error().message, HasSubstr("AADSTS50013"));
+  expect_clean(t.error().message);
+}
+
+TEST_F(client_certificate_test, a_password_protected_key_opens_with_the_right_password) {
+  write_pem(registered().cert_pem + registered().encrypted_key_pem);
+  auto t = fetch(options(std::string(password)));
+  ASSERT_TRUE(t) << t.error().message;
+}
+
+TEST_F(client_certificate_test, a_wrong_password_is_named_and_nothing_is_sent) {
+  write_pem(registered().cert_pem + registered().encrypted_key_pem);
+  auto t = fetch(options(std::string("Tr0ub4dor&3-not-it")));
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().kind, error_kind::config);
+  EXPECT_THAT(t.error().message, HasSubstr("wrong password"));
+  EXPECT_THAT(t.error().message, HasSubstr(cert_file_));
+  EXPECT_THAT(t.error().message, Not(HasSubstr("Tr0ub4dor")));
+  expect_clean(t.error().message);
+  EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(client_certificate_test, an_encrypted_key_without_a_password_says_which_keys_to_set) {
+  write_pem(registered().cert_pem + registered().encrypted_key_pem);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  EXPECT_THAT(t.error().message, HasSubstr("is encrypted"));
+  EXPECT_THAT(t.error().message, HasSubstr("certificate_password_file"));
+  EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(client_certificate_test, a_missing_file_is_named_and_nothing_is_sent) {
+  std::filesystem::remove(cert_file_);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  EXPECT_THAT(t.error().message, HasSubstr("cannot read certificate file " + cert_file_));
+  EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(client_certificate_test, a_file_without_a_key_or_with_another_certificates_key_is_named) {
+  write_pem(registered().cert_pem);
+  auto no_key = fetch();
+  ASSERT_FALSE(no_key);
+  EXPECT_THAT(no_key.error().message, HasSubstr("has no private key"));
+  write_pem(registered().cert_pem + stranger().key_pem);
+  auto other = fetch();
+  ASSERT_FALSE(other);
+  EXPECT_THAT(other.error().message, HasSubstr("belongs to none of the certificates"));
+  expect_clean(other.error().message);
+  write_pem("just text\n");
+  auto garbage = fetch();
+  ASSERT_FALSE(garbage);
+  EXPECT_THAT(garbage.error().message, HasSubstr("has no PEM certificate"));
+  EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(client_certificate_test, an_ec_key_is_refused_as_not_rsa) {
+  const auto ec = make_identity(false, "ec");
+  write_pem(ec.cert_pem + ec.key_pem);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  EXPECT_THAT(t.error().message, HasSubstr("not an RSA key"));
+}
+
+TEST_F(client_certificate_test, a_certificate_the_app_does_not_know_is_refused_with_aadsts700027) {
+  write_pem(stranger().cert_pem + stranger().key_pem);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().kind, error_kind::auth);
+  EXPECT_THAT(t.error().message, HasSubstr("AADSTS700027"));
+  EXPECT_THAT(t.error().message, HasSubstr("upload its public part"));
+  EXPECT_THAT(t.error().message, HasSubstr(base64url_encode(sha256(stranger().der))));
+  expect_clean(t.error().message);
+  EXPECT_EQ(token_requests(), 1u) << "invalid_client must not be retried";
+}
+
+TEST_F(client_certificate_test, an_assertion_from_a_clock_an_hour_behind_is_refused_with_aadsts700024) {
+  wall_.advance(-1h);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  EXPECT_THAT(t.error().message, HasSubstr("AADSTS700024"));
+  EXPECT_THAT(t.error().message, HasSubstr("check this host's clock"));
+  expect_clean(t.error().message);
+}
+
+TEST_F(client_certificate_test, an_expired_certificate_is_named_before_anything_is_sent) {
+  wall_.advance(30 * 24h);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  EXPECT_THAT(t.error().message, HasSubstr("expired on"));
+  EXPECT_EQ(token_requests(), 0u);
+}
+
+TEST_F(client_certificate_test, an_endpoint_that_echoes_the_form_does_not_leak_the_assertion) {
+  fake::fault f;
+  f.route = fake::azure_route::token;
+  f.kind = fake::fault_kind::echo;
+  azure_->inject_fault(f);
+  auto t = fetch();
+  ASSERT_FALSE(t);
+  expect_clean(t.error().message);
+}
+
+TEST_F(client_certificate_test, a_renewed_certificate_file_is_read_at_the_next_request) {
+  ASSERT_TRUE(fetch());
+  write_pem(stranger().cert_pem + stranger().key_pem);
+  EXPECT_FALSE(fetch()) << "the fake does not know the new certificate yet";
+  azure_->add_app({std::string(testing_support::test_client_id), std::string(testing_support::test_client_secret),
+                   std::string(testing_support::test_app_object_id), "rootwatch"},
+                  stranger().cert_pem);
+  auto t = fetch();
+  ASSERT_TRUE(t) << t.error().message;
+}
+
+}  // namespace
+}  // namespace rootwatch::auth
