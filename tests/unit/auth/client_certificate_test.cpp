@@ -8,16 +8,13 @@
 #include "common/json.hpp"
 #include "common/sha256.hpp"
 #include "common/strings.hpp"
+#include "fake/app_certificate.hpp"
 #include "support/azure_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <gmock/gmock.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <fstream>
-#include <stdexcept>
 
 namespace rootwatch::auth {
 namespace {
@@ -30,73 +27,13 @@ using namespace std::chrono_literals;
 constexpr std::string_view arm = "https://management.azure.com/.default";
 constexpr std::string_view password = "correct horse battery staple";
 
-// A key and a self-signed certificate, as PEM; the key plain or encrypted with `password`.
-struct test_identity {
-  std::string cert_pem;
-  std::string key_pem;
-  std::string encrypted_key_pem;
-  std::string der;
-};
-
-struct pkey_free {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
-void require(bool ok, const char* step) {
-  if (!ok) {
-    throw std::runtime_error(step);
-  }
-}
-
-test_identity make_identity(bool rsa, const std::string& cn) {
-  std::unique_ptr<EVP_PKEY, pkey_free> key(rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
-  require(key != nullptr, "key generation");
-  std::unique_ptr<X509, pkey_free> cert(X509_new());
-  require(X509_set_version(cert.get(), X509_VERSION_3) == 1, "version");
-  require(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) == 1, "serial");
-  require(X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr, "notBefore");
-  require(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600) != nullptr, "notAfter");
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  require(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
-                                     -1, 0) == 1,
-          "subject");
-  require(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
-  require(X509_set_pubkey(cert.get(), key.get()) == 1, "public key");
-  require(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "sign");
-  test_identity out;
-  std::unique_ptr<BIO, pkey_free> c(BIO_new(BIO_s_mem()));
-  require(PEM_write_bio_X509(c.get(), cert.get()) == 1, "cert PEM");
-  out.cert_pem = bio_text(c.get());
-  std::unique_ptr<BIO, pkey_free> k(BIO_new(BIO_s_mem()));
-  require(PEM_write_bio_PrivateKey(k.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1, "key PEM");
-  out.key_pem = bio_text(k.get());
-  std::unique_ptr<BIO, pkey_free> e(BIO_new(BIO_s_mem()));
-  require(PEM_write_bio_PKCS8PrivateKey(e.get(), key.get(), EVP_aes_256_cbc(), password.data(),
-                                        static_cast<int>(password.size()), nullptr, nullptr) == 1,
-          "encrypted key PEM");
-  out.encrypted_key_pem = bio_text(e.get());
-  const int size = i2d_X509(cert.get(), nullptr);
-  out.der.resize(static_cast<std::size_t>(size));
-  auto* p = reinterpret_cast<unsigned char*>(out.der.data());
-  i2d_X509(cert.get(), &p);
-  return out;
-}
-
 // RSA key generation is slow in a debug build: once per test binary.
-const test_identity& registered() {
-  static const test_identity id = make_identity(true, "rootwatch");
+const fake::app_certificate& registered() {
+  static const auto id = fake::make_app_certificate("rootwatch", std::string(password));
   return id;
 }
-const test_identity& stranger() {
-  static const test_identity id = make_identity(true, "stranger");
+const fake::app_certificate& stranger() {
+  static const auto id = fake::make_app_certificate("stranger", std::string(password));
   return id;
 }
 
@@ -282,7 +219,7 @@ TEST_F(client_certificate_test, a_file_without_a_key_or_with_another_certificate
 }
 
 TEST_F(client_certificate_test, an_ec_key_is_refused_as_not_rsa) {
-  const auto ec = make_identity(false, "ec");
+  const auto ec = fake::make_app_certificate("ec", std::string(password), false);
   write_pem(ec.cert_pem + ec.key_pem);
   auto t = fetch();
   ASSERT_FALSE(t);
