@@ -276,5 +276,91 @@ TEST_F(client_certificate_test, a_renewed_certificate_file_is_read_at_the_next_r
   ASSERT_TRUE(t) << t.error().message;
 }
 
+// The fake's checks of the claims, one at a time: an assertion signed with the right key but
+// made wrong, sent as the credential would send it.
+class certificate_assertion_checks : public client_certificate_test {
+ protected:
+  int status_ = 0;
+
+  std::string refusal_of(const assertion_claims& claims, seconds lifetime_shift = 0s) {
+    auto key = load_certificate_key(cert_file_, std::nullopt, wall_.now());
+    if (!key) {
+      return "load: " + key.error().message;
+    }
+    auto jwt = make_client_assertion(*key, claims);
+    if (!jwt) {
+      return "sign: " + jwt.error().message;
+    }
+    if (lifetime_shift != 0s) {
+      // Re-made with a longer exp: the claims part is rebuilt and signed again.
+      const auto parts = split(*jwt, '.');
+      auto payload = json::parse(base64_decode(parts[1]).value_or(""));
+      payload["exp"] = payload["exp"].get<std::int64_t>() + lifetime_shift.count();
+      const std::string input = parts[0] + "." + base64url_encode(payload.dump());
+      auto signature = key->sign_ps256(input);
+      jwt = input + "." + base64url_encode(signature.value());
+    }
+    net::request req;
+    req.method = "POST";
+    req.url = azure_->token_url();
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    req.body = "grant_type=client_credentials&client_id=" + std::string(testing_support::test_client_id) +
+               "&scope=" + form_encode(arm) +
+               "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+               "&client_assertion=" +
+               form_encode(*jwt);
+    auto res = run_coro(io_, http_->send(std::move(req)));
+    if (!res) {
+      return "send: " + res.error().message;
+    }
+    status_ = res->status;
+    return res->body;
+  }
+
+  assertion_claims good() const {
+    return {azure_->token_url(), std::string(testing_support::test_client_id),
+            "4f1c2d3e-0000-4000-8000-00000000000" + std::to_string(++serial_), wall_.now(), false};
+  }
+
+  mutable int serial_ = 0;
+};
+
+TEST_F(certificate_assertion_checks, a_well_made_assertion_is_accepted) {
+  const auto body = refusal_of(good());
+  EXPECT_EQ(status_, 200) << body;
+}
+
+TEST_F(certificate_assertion_checks, another_audience_is_refused) {
+  auto c = good();
+  c.audience = "https://login.microsoftonline.com/" + azure_->tenant_id() + "/oauth2/v2.0/token";
+  EXPECT_THAT(refusal_of(c), HasSubstr("AADSTS50027"));
+}
+
+TEST_F(certificate_assertion_checks, an_issuer_other_than_the_client_id_is_refused) {
+  auto c = good();
+  c.client_id = "11111111-1111-1111-1111-111111111111";
+  EXPECT_THAT(refusal_of(c), HasSubstr("AADSTS700021"));
+}
+
+TEST_F(certificate_assertion_checks, a_future_nbf_and_a_long_lifetime_are_refused) {
+  auto future = good();
+  future.now = wall_.now() + 1h;
+  EXPECT_THAT(refusal_of(future), HasSubstr("AADSTS700024"));
+  EXPECT_THAT(refusal_of(good(), 2h), HasSubstr("AADSTS700024"));
+}
+
+TEST_F(certificate_assertion_checks, the_leaf_comes_first_in_x5c_whatever_the_files_order) {
+  write_pem(registered().cert_pem + registered().key_pem + stranger().cert_pem);
+  auto c = good();
+  c.with_chain = true;
+  const auto chain_after = refusal_of(c);
+  EXPECT_EQ(status_, 200) << chain_after;
+  write_pem(stranger().cert_pem + registered().cert_pem + registered().key_pem);
+  c = good();
+  c.with_chain = true;
+  const auto chain_before = refusal_of(c);
+  EXPECT_EQ(status_, 200) << chain_before;
+}
+
 }  // namespace
 }  // namespace rootwatch::auth
