@@ -1,11 +1,14 @@
 #include "app/credential_factory.hpp"
 
+#include "app/secrets.hpp"
 #include "app/services.hpp"
 #include "common/https_url.hpp"
 #include "common/local_http_url.hpp"
 #include "common/strings.hpp"
 #include "config/checks.hpp"
 #include "config/settings.hpp"
+
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -115,8 +118,51 @@ result<auth::workload_identity_options> workload_identity_settings(const config:
   return o;
 }
 
-std::vector<std::string> identity_credential_problems(const config::tenant_settings& t, const env_lookup& getenv) {
+auth::client_certificate_options client_certificate_settings(const config::tenant_settings& t,
+                                                             const env_lookup& getenv) {
+  auth::client_certificate_options o;
+  o.authority = t.endpoints.authority;
+  o.tenant_id = t.tenant_id;
+  o.client_id = t.credential.client_id;
+  o.timeout = t.request_timeout;
+  o.send_certificate_chain = t.credential.send_certificate_chain;
+  std::filesystem::path file(t.credential.certificate_file);
+  if (file.is_relative()) {
+    // As for secret files: systemd's LoadCredential= puts the file there.
+    if (auto dir = getenv("CREDENTIALS_DIRECTORY"); dir && !dir->empty()) {
+      file = std::filesystem::path(*dir) / file;
+    }
+  }
+  o.certificate_file = file.string();
+  const auto password_file = t.credential.certificate_password_file;
+  const auto password_env = t.credential.certificate_password_env;
+  o.read_password = [getenv, password_file, password_env]() -> result<std::optional<std::string>> {
+    if (password_file.empty() && password_env.empty()) {
+      return std::optional<std::string>();
+    }
+    auto password =
+        !password_file.empty() ? read_secret_file(password_file, getenv) : read_secret_env(password_env, getenv);
+    if (!password) {
+      return with_context(password.error(), "the certificate's key password");
+    }
+    return std::optional<std::string>(std::move(*password));
+  };
+  return o;
+}
+
+std::vector<std::string> identity_credential_problems(const config::tenant_settings& t, const env_lookup& getenv,
+                                                      timestamp now) {
   std::vector<std::string> out;
+  if (t.credential.kind == config::credential_kind::client_certificate) {
+    const auto o = client_certificate_settings(t, getenv);
+    auto password = o.read_password();
+    if (!password) {
+      out.push_back(password.error().message);
+    } else if (auto key = auth::load_certificate_key(o.certificate_file, *password, now); !key) {
+      out.push_back(key.error().message);
+    }
+    return out;
+  }
   if (t.credential.kind == config::credential_kind::managed_identity) {
     if (auto o = managed_identity_settings(t, getenv); !o) {
       out.push_back(o.error().message);
@@ -133,6 +179,10 @@ std::vector<std::string> identity_credential_problems(const config::tenant_setti
 }
 
 std::unique_ptr<auth::credential> make_identity_credential(services& svc, const config::tenant_settings& t) {
+  if (t.credential.kind == config::credential_kind::client_certificate) {
+    return std::make_unique<auth::client_certificate_credential>(svc.http, client_certificate_settings(t, svc.getenv),
+                                                                 svc.wall, svc.random);
+  }
   if (t.credential.kind == config::credential_kind::managed_identity) {
     auto o = managed_identity_settings(t, svc.getenv);
     if (!o) {

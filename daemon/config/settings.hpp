@@ -45,6 +45,13 @@ struct credential_settings {
   // workload_identity: the federated token file, re-read at every token request; "" =
   // $AZURE_FEDERATED_TOKEN_FILE when used.
   std::string token_file;
+  // client_certificate: a PEM file with the certificate (chain optional) and its RSA key; an
+  // encrypted key's password from a file or an environment variable (at most one). Relative
+  // paths are taken under $CREDENTIALS_DIRECTORY. Read at every token request.
+  std::string certificate_file;
+  std::string certificate_password_file;
+  std::string certificate_password_env;
+  bool send_certificate_chain = false;  // "x5c" in the assertion, for subject name + issuer apps
 };
 
 // Base URLs without a trailing slash.

@@ -44,7 +44,7 @@ std::vector<source_kind> read_sources(table_reader& r) {
   return out;
 }
 
-// client_certificate and azure_cli are accepted as they are until their credentials exist.
+// azure_cli is accepted as it is until its credential exists.
 void check_client_secret(table_reader& r, bool inline_secret) {
   if (!r.has("client_id")) {
     r.fail("client_id",
@@ -57,6 +57,33 @@ void check_client_secret(table_reader& r, bool inline_secret) {
   } else if (!from_file && !from_env && !inline_secret) {
     r.fail_table("a client_secret credential needs exactly one of client_secret_file and client_secret_env");
   }
+}
+
+void check_client_certificate(table_reader& r) {
+  if (!r.has("client_id")) {
+    r.fail("client_id",
+           "missing required key 'client_id': a client_certificate credential needs the application (client) id");
+  }
+  if (!r.has("certificate_file")) {
+    r.fail_table(
+        "a client_certificate credential needs certificate_file: a PEM file with the certificate and its private key");
+  }
+  if (r.has("certificate_password_file") && r.has("certificate_password_env")) {
+    r.fail("certificate_password_env", "set only one of certificate_password_file and certificate_password_env");
+  }
+}
+
+// true or false; anything else is reported.
+std::optional<bool> read_flag(table_reader& r, std::string_view name) {
+  const toml::node* node = r.take(name);
+  if (node == nullptr) {
+    return std::nullopt;
+  }
+  if (const auto* value = node->as_boolean()) {
+    return value->get();
+  }
+  r.fail(name, fmt::format("'{}' is true or false", name));
+  return std::nullopt;
 }
 
 std::optional<std::string> identity_endpoint_problem(std::string_view url) {
@@ -83,13 +110,18 @@ void check_kind_keys(table_reader& r, credential_kind kind) {
   } owned[] = {{"object_id", credential_kind::managed_identity},
                {"resource_id", credential_kind::managed_identity},
                {"identity_endpoint", credential_kind::managed_identity},
-               {"token_file", credential_kind::workload_identity}};
+               {"token_file", credential_kind::workload_identity},
+               {"certificate_file", credential_kind::client_certificate},
+               {"certificate_password_file", credential_kind::client_certificate},
+               {"certificate_password_env", credential_kind::client_certificate},
+               {"send_certificate_chain", credential_kind::client_certificate}};
   for (const auto& o : owned) {
     if (kind != o.kind && r.has(o.key)) {
       r.fail(o.key, fmt::format("'{}' is only for kind = \"{}\"", o.key, to_string(o.kind)));
     }
   }
-  if (kind == credential_kind::managed_identity || kind == credential_kind::workload_identity) {
+  if (kind == credential_kind::managed_identity || kind == credential_kind::workload_identity ||
+      kind == credential_kind::client_certificate) {
     for (std::string_view key : {"client_secret_file", "client_secret_env"}) {
       if (r.has(key)) {
         r.fail(key, fmt::format("a {} credential has no secret: remove '{}'", to_string(kind), key));
@@ -121,12 +153,18 @@ credential_settings read_credential(table_reader& tenant) {
   c.resource_id = r->checked_string("resource_id", identity_resource_id_problem).value_or("");
   c.identity_endpoint = r->checked_string("identity_endpoint", identity_endpoint_problem).value_or("");
   c.token_file = r->non_empty_string("token_file").value_or("");
+  c.certificate_file = r->non_empty_string("certificate_file").value_or("");
+  c.certificate_password_file = r->non_empty_string("certificate_password_file").value_or("");
+  c.certificate_password_env = r->checked_string("certificate_password_env", env_name_problem).value_or("");
+  c.send_certificate_chain = read_flag(*r, "send_certificate_chain").value_or(false);
   const bool inline_secret = r->take("client_secret") != nullptr;
   if (inline_secret) {
     r->fail("client_secret", std::string(inline_secret_message));
   }
   if (kind == credential_kind::client_secret) {
     check_client_secret(*r, inline_secret);
+  } else if (kind == credential_kind::client_certificate) {
+    check_client_certificate(*r);
   }
   if (kind) {
     check_kind_keys(*r, *kind);

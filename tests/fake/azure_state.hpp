@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 namespace rootwatch::fake {
 
@@ -61,9 +62,13 @@ struct azure_state {
   std::vector<managed_identity> identities;
   std::string identity_header;                          // App Service's X-IDENTITY-HEADER; "" refuses all
   std::map<std::string, std::string> federated_tokens;  // assertion -> lower-case client id
-  std::map<std::string, issued_token> tokens;           // by token value
-  std::vector<role_assignment> assignments;             // list order is insertion order
-  std::map<std::string, role_definition> definitions;   // by lower-case GUID
+  // Certificates uploaded to apps (PEM), by lower-case client id, and the jti of every
+  // certificate assertion accepted so far (a replay is refused).
+  std::map<std::string, std::vector<std::string>> certificates;
+  std::set<std::string> assertion_ids;
+  std::map<std::string, issued_token> tokens;          // by token value
+  std::vector<role_assignment> assignments;            // list order is insertion order
+  std::map<std::string, role_definition> definitions;  // by lower-case GUID
   std::vector<fault> faults;
   std::size_t page_size = 2;
   seconds token_lifetime{3599};
@@ -90,6 +95,12 @@ azure_route classify(std::string_view path);
 
 // azure_token.cpp: POST /{tenant}/oauth2/v2.0/token.
 handled handle_token(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);
+
+// azure_assertion.cpp: a certificate-signed client assertion (§1.1) of `client_id`, checked
+// against the app's `certificates`; nullopt when it is valid (its jti is then remembered).
+std::optional<aad_failure> check_certificate_assertion(azure_state& st, std::string_view assertion,
+                                                       const std::vector<std::string>& certificates,
+                                                       const std::string& client_id, timestamp now);
 
 // azure_arm.cpp: the 401 to answer when the request has no valid token from this fake.
 std::optional<handled> refuse_token(azure_state& st, const net::server_request& req, const parsed_target& target,

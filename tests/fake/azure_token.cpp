@@ -141,6 +141,24 @@ struct token_request {
     return issue({app.object_id, fmt::format("app '{}' (federated)", app.display_name), app.client_id, false, {}});
   }
 
+  // An assertion signed with a certificate uploaded to the app (§1.1): azure_assertion.cpp.
+  handled certificate_grant(const form_fields& form, const app_registration& app,
+                            const std::vector<std::string>& certificates) const {
+    if (field(form, "client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+      return fail({400, "invalid_request", 700023,
+                   "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer."},
+                  "certificate assertion with a wrong assertion type");
+    }
+    const auto assertion = field(form, "client_assertion").value_or("");
+    if (auto bad = check_certificate_assertion(st, assertion, certificates, app.client_id, now)) {
+      return fail(*bad, fmt::format("certificate assertion of app '{}' refused", app.display_name));
+    }
+    if (auto bad = check_scope(field(form, "scope").value_or(""), false)) {
+      return fail(*bad, "bad scope");
+    }
+    return issue({app.object_id, fmt::format("app '{}' (certificate)", app.display_name), app.client_id, false, {}});
+  }
+
   handled client_credentials_grant(const form_fields& form) const {
     const auto creds = credentials_of(form, req);
     if (!creds.client_id) {
@@ -158,6 +176,9 @@ struct token_request {
     if (!creds.secret && form.contains("client_assertion")) {
       if (auto federated = federated_grant(form, app->second)) {
         return *federated;
+      }
+      if (const auto certs = st.certificates.find(app->first); certs != st.certificates.end()) {
+        return certificate_grant(form, app->second, certs->second);
       }
     }
     if (!creds.secret) {

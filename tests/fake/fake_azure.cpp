@@ -386,6 +386,13 @@ void fake_azure::add_app(app_registration app) {
   impl_->state.apps.insert_or_assign(to_lower(app.client_id), std::move(app));
 }
 
+void fake_azure::add_app(app_registration app, std::string certificate_pem) {
+  const std::string client_id = to_lower(app.client_id);
+  add_app(std::move(app));
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.certificates[client_id].push_back(std::move(certificate_pem));
+}
+
 void fake_azure::add_user(user_account user) {
   const std::lock_guard lock(impl_->mutex);
   user.object_id = normalize_guid(user.object_id);

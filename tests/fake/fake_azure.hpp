@@ -241,6 +241,9 @@ class fake_azure {
 
   // The directory: who may get a token.
   void add_app(app_registration app);
+  // The app, and a certificate (PEM) uploaded to it: the token endpoint then accepts client
+  // assertions signed with its key (§1.1). Called again, it adds another (rotation).
+  void add_app(app_registration app, std::string certificate_pem);
   void add_user(user_account user);
   void add_managed_identity(managed_identity identity);
   // A federated token (the JWT a workload's token file holds) that the token endpoint accepts

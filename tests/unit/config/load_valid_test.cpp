@@ -262,8 +262,9 @@ TEST(ConfigLoad, ListenMayBeTurnedOff) {
   EXPECT_EQ(s.daemon.listen, "");
 }
 
+// client_certificate needs its own keys instead: tests/unit/config/client_certificate_keys_test.cpp.
 TEST(ConfigLoad, OtherCredentialKindsNeedNoClientSecret) {
-  for (const char* kind : {"client_certificate", "workload_identity", "managed_identity", "azure_cli"}) {
+  for (const char* kind : {"workload_identity", "managed_identity", "azure_cli"}) {
     const settings s = load_ok(std::string(R"([[tenant]]
 name = "t"
 tenant_id = "00000000-0000-0000-0000-000000000000"
