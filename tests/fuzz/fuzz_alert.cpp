@@ -217,8 +217,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int degraded_after = in.ConsumeIntegralInRange(1, 3);
 
   const engine::tenant_state empty;
-  const auto one = cycle({tenant, &empty, &first, &rules, baseline, first.taken_at});
-  const auto two = cycle({tenant, &one.next, &second, &rules, baseline, second.taken_at});
+  const auto one = cycle({tenant, &empty, &first, &rules, baseline, first.taken_at, {}});
+  const auto two = cycle({tenant, &one.next, &second, &rules, baseline, second.taken_at, {}});
 
   for (const alert& a : two.alerts) {
     if (!a.subject || (a.kind != engine::alert_kind::removed && a.kind != engine::alert_kind::created)) {
@@ -251,6 +251,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     state = out.next;
   }
   FUZZ_CHECK(degraded, "a streak of degraded_after failures raises watch.degraded");
-  (void)cycle({tenant, &state, &second, &rules, baseline, second.taken_at + std::chrono::minutes{10}});
+  (void)cycle({tenant, &state, &second, &rules, baseline, second.taken_at + std::chrono::minutes{10}, {}});
   return 0;
 }
