@@ -111,8 +111,11 @@ struct daemon::impl {
       h.consecutive_failures = s.ok ? 0 : std::max(s.consecutive_failures, h.consecutive_failures + 1);
       h.degraded = s.degraded;
       h.disagreements = s.disagreements;
+      h.events_source = s.events_source;
+      h.events = s.events;
       if (s.ok) {
         h.last_success = s.at;
+        h.read_until = s.read_until;
       }
     }
   }

@@ -40,7 +40,7 @@ std::vector<std::string> tenant_problems(const config::settings& cfg, const conf
     out.push_back(key(field) + secret.error().message);
   }
   if (std::none_of(t.sources.begin(), t.sources.end(), makes_snapshot_source)) {
-    out.push_back(key("sources") + "this version takes its snapshot from source \"arm\"; add it to sources");
+    out.push_back(key("sources") + "a snapshot source is needed besides the logs: add \"arm\" or \"resource_graph\"");
   }
   return out;
 }
@@ -127,12 +127,6 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
   }
   auto* raw = gen.get();
   for (const auto& t : cfg.tenants) {
-    for (const auto source : t.sources) {
-      if (!makes_snapshot_source(source)) {
-        spdlog::warn("tenant {}: source '{}' is not available in this version yet; watching without it", t.name,
-                     config::to_string(source));
-      }
-    }
     gen->watchers.push_back(std::make_unique<watcher>(
         svc, t, cfg.rules, sink_names, cfg.path, [raw]() { raw->wake_dispatchers(); }, make_snapshot_sources));
   }

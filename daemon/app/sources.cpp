@@ -1,7 +1,10 @@
 #include "app/sources.hpp"
 
 #include "auth/token_cache.hpp"
+#include "azure/activity_log_client.hpp"
 #include "azure/arm_client.hpp"
+#include "azure/entra_audit_client.hpp"
+#include "azure/entra_audit_parse.hpp"
 #include "azure/resource_graph_client.hpp"
 
 namespace rootwatch::app {
@@ -35,6 +38,26 @@ snapshot_sources make_snapshot_sources(services& svc, const config::tenant_setti
       o.timeout = tenant.request_timeout;
       out.push_back(
           std::make_unique<azure::resource_graph_client>(svc.http, tokens, std::move(o), svc.random, svc.wall));
+    }
+  }
+  return out;
+}
+
+event_sources make_event_sources(services& svc, const config::tenant_settings& tenant, auth::token_cache& tokens) {
+  event_sources out;
+  for (const auto kind : tenant.sources) {
+    if (kind == config::source_kind::activity_log) {
+      azure::activity_log_options o;
+      o.base = tenant.endpoints.resource_manager;
+      o.scope = tenant.endpoints.arm_scope;
+      o.timeout = tenant.request_timeout;
+      out.push_back(std::make_unique<azure::activity_log_client>(svc.http, tokens, std::move(o), svc.random, svc.wall));
+    } else if (kind == config::source_kind::entra_audit) {
+      azure::entra_audit_options o;
+      o.base = tenant.endpoints.graph;
+      o.scope = azure::graph_scope(tenant.endpoints.graph);
+      o.timeout = tenant.request_timeout;
+      out.push_back(std::make_unique<azure::entra_audit_client>(svc.http, tokens, std::move(o), svc.random, svc.wall));
     }
   }
   return out;

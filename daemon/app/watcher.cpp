@@ -50,11 +50,28 @@ std::string describe(const engine::alert& a) {
                      s.principal.type.empty() ? "unknown type" : s.principal.type, a.rule, a.id);
 }
 
+// Whether every watermark moved by at most a few minutes, none appeared and none went away.
+bool watermarks_close(const std::map<std::string, timestamp, std::less<>>& stored,
+                      const std::map<std::string, timestamp, std::less<>>& next) {
+  constexpr auto slack = std::chrono::minutes{5};
+  if (stored.size() != next.size()) {
+    return false;
+  }
+  for (const auto& [source, at] : next) {
+    const auto it = stored.find(source);
+    if (it == stored.end() || at - it->second > slack || it->second - at > slack) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 struct watcher::impl {
   impl(services& s, const config::tenant_settings& t, std::vector<engine::rule> r, std::vector<std::string> sinks,
-       std::string path, std::function<void()> queued, const snapshot_source_factory& make_sources)
+       std::string path, std::function<void()> queued, const snapshot_source_factory& make_sources,
+       const event_source_factory& make_events)
       : svc(s),
         rules(std::move(r)),
         sink_names(std::move(sinks)),
@@ -62,6 +79,7 @@ struct watcher::impl {
         alerts_queued(std::move(queued)),
         tokens(s.ex, make_credential(s, t), s.wall),
         sources(authority_first(make_sources(s, t, tokens))),
+        logs(make_events ? make_events(s, t, tokens) : event_sources{}),
         timer(s.ex) {}
 
   // The authoritative source is gathered first, so that it has the most of the cycle's deadline
@@ -88,6 +106,7 @@ struct watcher::impl {
   std::function<void()> alerts_queued;
   auth::token_cache tokens;
   snapshot_sources sources;  // after `tokens`, which they use
+  event_sources logs;        // likewise
   asio::steady_timer timer;
   bool stopping = false;
   bool committed = false;  // the last decision reached the store
@@ -99,6 +118,16 @@ struct watcher::impl {
   std::set<std::string> disagreeing;
 };
 
+struct watcher::gathered_events {
+  std::string source;
+  engine::event_window window;
+  std::optional<std::vector<engine::audit_event>> events;  // every page of the window, or nothing
+  std::string failure;                                     // when there are none; free of secrets
+  std::optional<rootwatch::error> problem;
+  bool ran = false;
+  timestamp at{};
+};
+
 struct watcher::gathered {
   engine::source_outcome outcome;
   std::optional<error> problem;  // the error value behind outcome.error, kind kept
@@ -108,9 +137,9 @@ struct watcher::gathered {
 
 watcher::watcher(services& svc, config::tenant_settings tenant, std::vector<engine::rule> rules,
                  std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued,
-                 snapshot_source_factory make_sources)
+                 snapshot_source_factory make_sources, event_source_factory make_events)
     : impl_(std::make_unique<impl>(svc, tenant, std::move(rules), std::move(sink_names), std::move(config_path),
-                                   std::move(alerts_queued), make_sources)),
+                                   std::move(alerts_queued), make_sources, make_events)),
       tenant_(std::move(tenant)) {}
 
 watcher::~watcher() = default;
@@ -130,7 +159,8 @@ void watcher::queue(const std::vector<engine::alert>& alerts) {
   }
 }
 
-cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts) {
+cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts,
+                             const std::vector<engine::event_read>& reads) {
   auto& svc = impl_->svc;
   cycle_report report;
   report.cancelled = e.kind == error_kind::cancelled;
@@ -150,6 +180,12 @@ cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts) 
     engine::failure_input in{
         {tenant_.tenant_id, tenant_.name}, &*previous, e.message, tenant_.degraded_after, svc.wall.now()};
     auto out = engine::record_failure(in);
+    // The logs are taken even when the snapshot could not be had: an attacker who removed the
+    // watcher's Reader at "/" is still seen in them.
+    auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);
+    out.next = std::move(taken.next);
+    out.alerts = std::move(taken.alerts);
+    report.new_events = taken.new_events;
     out.alerts.insert(out.alerts.end(), source_alerts.begin(), source_alerts.end());
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); r) {
       impl_->committed = true;
@@ -214,13 +250,90 @@ awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_cl
   co_return out;
 }
 
+// Each log in turn, in the window from its watermark (less the overlap) to now, raced against
+// what is left of the cycle's deadline. Never throws.
+awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chrono::steady_clock::time_point started) {
+  std::vector<gathered_events> out;
+  if (impl_->logs.empty()) {
+    co_return out;
+  }
+  const auto limit = tenant_.cycle_timeout;
+  const auto deadline = started + limit;
+  std::optional<engine::event_memory> memory;
+  std::string memory_error;
+  try {
+    auto stored = impl_->svc.store.load_tenant(tenant_.tenant_id);
+    if (stored) {
+      memory = std::move(stored->events);
+    } else {
+      memory_error = stored.error().message;
+    }
+  } catch (const std::exception& x) {
+    memory_error = x.what();
+  }
+  for (auto& log : impl_->logs) {
+    gathered_events g;
+    g.source = std::string(log->name());
+    if (!memory) {
+      // Without the watermark the window is unknown; the next cycle reads it.
+      g.failure = fmt::format("not read: the stored watermark could not be loaded: {}", memory_error);
+      out.push_back(std::move(g));
+      continue;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      g.failure = fmt::format("not asked: cycle_timeout = {} had passed before its turn", format_duration(limit));
+      out.push_back(std::move(g));
+      continue;
+    }
+    const auto now = impl_->svc.wall.now();
+    g.window = engine::window_for(*memory, g.source, now, tenant_.initial_lookback, tenant_.event_overlap);
+    auto timeout =
+        make_error(error_kind::timeout,
+                   fmt::format("the cycle did not finish within cycle_timeout = {} (reading the {} window from {})",
+                               format_duration(limit), g.source, format_iso8601(g.window.since)),
+                   true);
+    auto read = co_await within_deadline(log->events(g.window.since, g.window.until), deadline, std::move(timeout),
+                                         fmt::format("tenant {}: reading {}", tenant_.name, g.source));
+    g.ran = true;
+    g.at = impl_->svc.wall.now();
+    if (read) {
+      g.events = std::move(*read);
+    } else {
+      g.failure = read.error().message;
+      g.problem = read.error();
+    }
+    out.push_back(std::move(g));
+  }
+  co_return out;
+}
+
+engine::events_output watcher::take_events(const engine::tenant_state& state, std::vector<engine::alert> alerts,
+                                           const std::vector<engine::event_read>& reads, timestamp now) const {
+  engine::events_input in;
+  in.tenant = {tenant_.tenant_id, tenant_.name};
+  in.state = &state;
+  in.cycle_alerts = std::move(alerts);
+  in.reads = reads;
+  in.rules = &impl_->rules;
+  in.now = now;
+  in.overlap = tenant_.event_overlap;
+  auto out = engine::take_events(in);
+  for (const auto& read : reads) {
+    impl_->svc.stats.add("rootwatch_events_read_total", {{"tenant", tenant_.name}, {"source", read.source}},
+                         static_cast<double>(read.events.size()));
+  }
+  return out;
+}
+
 awaitable<cycle_report> watcher::cycle() {
   const auto started = std::chrono::steady_clock::now();
   // Never throws, and ends by the cycle's deadline.
   auto results = co_await gather(started);
+  // The logs after the snapshots: the authoritative view has the most of the deadline.
+  auto logs = co_await gather_events(started);
   std::optional<error> problem;
   try {
-    co_return decide(results, started);
+    co_return decide(results, logs, started);
   } catch (const std::exception& x) {
     // No exception leaves a coroutine (invariant 10): the cycle fails, the watcher goes on.
     problem = error_from_exception(x, fmt::format("tenant {}: deciding and committing the cycle", tenant_.name));
@@ -230,7 +343,8 @@ awaitable<cycle_report> watcher::cycle() {
 
 // Which view decides, each source's health and its own watch alerts, then commit. A source's
 // new health is kept only once the alerts it raised are in the store, so none is lost.
-cycle_report watcher::decide(const std::vector<gathered>& results, std::chrono::steady_clock::time_point started) {
+cycle_report watcher::decide(const std::vector<gathered>& results, const std::vector<gathered_events>& logs,
+                             std::chrono::steady_clock::time_point started) {
   std::vector<engine::source_outcome> outcomes;
   for (const auto& g : results) {
     if (g.problem && g.problem->kind == error_kind::cancelled) {
@@ -238,6 +352,11 @@ cycle_report watcher::decide(const std::vector<gathered>& results, std::chrono::
       return failed(*g.problem);
     }
     outcomes.push_back(g.outcome);
+  }
+  for (const auto& g : logs) {
+    if (g.problem && g.problem->kind == error_kind::cancelled) {
+      return failed(*g.problem);
+    }
   }
   const auto views = engine::choose_views(outcomes);
   const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
@@ -263,21 +382,43 @@ cycle_report watcher::decide(const std::vector<gathered>& results, std::chrono::
     }
     next_health[name] = std::move(step.next);
   }
+  std::vector<engine::event_read> reads;
+  for (const auto& g : logs) {
+    if (!g.ran) {
+      continue;
+    }
+    engine::source_step step;
+    if (g.events) {
+      step = engine::source_succeeded(tenant, g.source, next_health[g.source], g.window.until, now);
+      reads.push_back(engine::event_read{g.source, g.window.until, *g.events});
+    } else {
+      step = engine::source_failed(tenant, g.source, next_health[g.source], g.failure, tenant_.degraded_after, now);
+      if (next_health[g.source].consecutive_failures == 0) {
+        // Said once per outage at warn, with what to grant when it is a permission.
+        spdlog::warn("tenant {}: cannot read {}: {} (needs {})", tenant_.name, g.source, g.failure,
+                     engine::permission_for(g.source));
+      }
+    }
+    if (step.raised) {
+      source_alerts.push_back(std::move(*step.raised));
+    }
+    next_health[g.source] = std::move(step.next);
+  }
 
   impl_->committed = false;
   cycle_report report;
   std::vector<engine::disagreement> disagreements;
   if (views.authoritative != nullptr) {
-    auto decided = decide_and_commit(views, std::move(source_alerts), started);
+    auto decided = decide_and_commit(views, std::move(source_alerts), reads, started);
     report = std::move(decided.first);
     disagreements = std::move(decided.second);
   } else {
-    report = failed(authority_failure(results, views), std::move(source_alerts));
+    report = failed(authority_failure(results, views), std::move(source_alerts), reads);
   }
   if (impl_->committed) {
     impl_->source_health = std::move(next_health);
   }
-  report.sources = source_reports(results, views, disagreements);
+  report.sources = source_reports(results, logs, views, disagreements);
   for (const auto& s : report.sources) {
     if (s.ran) {
       impl_->svc.stats.set("rootwatch_source_up", {{"tenant", tenant_.name}, {"source", s.name}}, s.ok ? 1.0 : 0.0);
@@ -303,6 +444,7 @@ error watcher::authority_failure(const std::vector<gathered>& results, const eng
 }
 
 std::vector<source_report> watcher::source_reports(const std::vector<gathered>& results,
+                                                   const std::vector<gathered_events>& logs,
                                                    const engine::chosen_views& views,
                                                    const std::vector<engine::disagreement>& disagreements) const {
   std::vector<source_report> out;
@@ -318,6 +460,25 @@ std::vector<source_report> watcher::source_reports(const std::vector<gathered>& 
     r.disagreements =
         static_cast<std::size_t>(std::count_if(disagreements.begin(), disagreements.end(),
                                                [&r](const engine::disagreement& d) { return d.shown_by == r.name; }));
+    if (const auto it = impl_->source_health.find(r.name); it != impl_->source_health.end()) {
+      r.consecutive_failures = it->second.consecutive_failures;
+      r.degraded = it->second.degraded;
+      r.last_success = it->second.last_success;
+    }
+    out.push_back(std::move(r));
+  }
+  for (const auto& g : logs) {
+    source_report r;
+    r.name = g.source;
+    r.events_source = true;
+    r.ran = g.ran;
+    r.ok = g.events.has_value();
+    r.error = g.failure;
+    r.at = g.at;
+    r.events = g.events ? g.events->size() : 0;
+    if (g.events) {
+      r.read_until = g.window.until;
+    }
     if (const auto it = impl_->source_health.find(r.name); it != impl_->source_health.end()) {
       r.consecutive_failures = it->second.consecutive_failures;
       r.degraded = it->second.degraded;
@@ -347,7 +508,7 @@ void watcher::log_new_disagreements(const std::vector<engine::disagreement>& dis
 
 std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_commit(
     const engine::chosen_views& views, std::vector<engine::alert> source_alerts,
-    std::chrono::steady_clock::time_point started) {
+    const std::vector<engine::event_read>& reads, std::chrono::steady_clock::time_point started) {
   auto& svc = impl_->svc;
   const engine::snapshot& snapshot = *views.authoritative;
   const metric_labels tenant_label{{"tenant", tenant_.name}};
@@ -370,12 +531,21 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   in.baseline = tenant_.baseline;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
+  auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);
+  out.next = std::move(taken.next);
+  out.alerts = std::move(taken.alerts);
+  report.new_events = taken.new_events;
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(source_alerts.begin()),
                     std::make_move_iterator(source_alerts.end()));
-  // Most cycles change nothing but the time of the last success: skip the write (and its
-  // fsync) then; the time is in the metrics and the health endpoint.
+  // Most cycles change nothing but the time of the last success and the logs' watermarks: skip
+  // the write (and its fsync) then; the time is in the metrics and the health endpoint. A
+  // watermark not written costs only a wider window next time (what it returns again is known
+  // by id), so it is written once it is more than a few minutes ahead of the stored one.
   auto same_apart_from_time = out.next;
   same_apart_from_time.health.last_success = previous->health.last_success;
+  if (watermarks_close(previous->events.watermarks, out.next.events.watermarks)) {
+    same_apart_from_time.events.watermarks = previous->events.watermarks;
+  }
   const bool unchanged = out.alerts.empty() && same_apart_from_time == *previous;
   if (!unchanged) {
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {

@@ -8,6 +8,7 @@
 #include "app/sources.hpp"
 #include "common/error.hpp"
 #include "config/settings.hpp"
+#include "engine/events.hpp"
 #include "engine/model.hpp"
 #include "engine/rules.hpp"
 #include "engine/sources.hpp"
@@ -34,7 +35,10 @@ struct source_report {
   bool degraded = false;  // its own watch.degraded went out (never for the authoritative one)
   std::optional<timestamp> last_success;
   std::size_t assignments = 0;
-  std::size_t disagreements = 0;  // rows only it shows, against the authoritative view or another
+  std::size_t disagreements = 0;        // rows only it shows, against the authoritative view or another
+  bool events_source = false;           // a log: read in a window, not listed
+  std::size_t events = 0;               // records of interest its window returned
+  std::optional<timestamp> read_until;  // the end of its last complete window (its watermark)
 };
 
 struct cycle_report {
@@ -45,14 +49,16 @@ struct cycle_report {
   std::size_t alerts = 0;              // queued by this cycle
   std::size_t firing = 0;              // watched assignments with an open alert
   std::size_t disagreements = 0;       // rows one source shows and another does not
-  std::vector<source_report> sources;  // every configured snapshot source, authoritative first
+  std::vector<source_report> sources;  // every configured source: snapshots (authoritative first), then logs
+  std::size_t new_events = 0;          // log records not seen before, taken by this cycle
 };
 
 class watcher {
  public:
   watcher(services& svc, config::tenant_settings tenant, std::vector<engine::rule> rules,
           std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued,
-          snapshot_source_factory make_sources = make_snapshot_sources);
+          snapshot_source_factory make_sources = make_snapshot_sources,
+          event_source_factory make_events = make_event_sources);
   ~watcher();
 
   const config::tenant_settings& tenant() const { return tenant_; }
@@ -68,16 +74,23 @@ class watcher {
 
  private:
   struct gathered;
+  struct gathered_events;
   awaitable<std::vector<gathered>> gather(std::chrono::steady_clock::time_point started);
-  cycle_report decide(const std::vector<gathered>& results, std::chrono::steady_clock::time_point started);
+  awaitable<std::vector<gathered_events>> gather_events(std::chrono::steady_clock::time_point started);
+  cycle_report decide(const std::vector<gathered>& results, const std::vector<gathered_events>& logs,
+                      std::chrono::steady_clock::time_point started);
   std::pair<cycle_report, std::vector<engine::disagreement>> decide_and_commit(
       const engine::chosen_views& views, std::vector<engine::alert> source_alerts,
-      std::chrono::steady_clock::time_point started);
+      const std::vector<engine::event_read>& reads, std::chrono::steady_clock::time_point started);
   error authority_failure(const std::vector<gathered>& results, const engine::chosen_views& views) const;
-  cycle_report failed(error e, std::vector<engine::alert> source_alerts = {});
+  cycle_report failed(error e, std::vector<engine::alert> source_alerts = {},
+                      const std::vector<engine::event_read>& reads = {});
   cycle_report failed_safely(error e);
-  std::vector<source_report> source_reports(const std::vector<gathered>& results, const engine::chosen_views& views,
+  std::vector<source_report> source_reports(const std::vector<gathered>& results,
+                                            const std::vector<gathered_events>& logs, const engine::chosen_views& views,
                                             const std::vector<engine::disagreement>& disagreements) const;
+  engine::events_output take_events(const engine::tenant_state& state, std::vector<engine::alert> alerts,
+                                    const std::vector<engine::event_read>& reads, timestamp now) const;
   void log_new_disagreements(const std::vector<engine::disagreement>& disagreements);
   void queue(const std::vector<engine::alert>& alerts);
 

@@ -76,6 +76,8 @@ struct tenant_settings {
   milliseconds request_timeout{30'000};  // deadline of one HTTP exchange with Azure
   milliseconds cycle_timeout{60'000};    // deadline of a cycle's gathering (invariant 9); min(poll_interval, 5m)
   int degraded_after = 3;                // failed cycles in a row before watch.degraded
+  milliseconds initial_lookback{24 * 3600 * 1000};  // event sources: how far back the first read goes
+  milliseconds event_overlap{15 * 60 * 1000};       // event sources: each read starts this far before the last end
   credential_settings credential;
   endpoint_settings endpoints;
   std::map<std::string, int> lines;  // dotted key ("credential.client_secret_file") -> line

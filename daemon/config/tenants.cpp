@@ -23,7 +23,9 @@ constexpr std::string_view inline_secret_message =
 std::vector<source_kind> read_sources(table_reader& r) {
   const auto elements = r.string_array("sources");
   if (!elements) {
-    return {source_kind::arm};
+    // Reader at "/" and at /providers/Microsoft.Insights cover these three; entra_audit needs a
+    // Graph permission (AuditLog.Read.All) and is opt-in.
+    return {source_kind::arm, source_kind::resource_graph, source_kind::activity_log};
   }
   if (elements->empty()) {
     r.fail("sources", "must name at least one source: arm, resource_graph, activity_log or entra_audit");
@@ -40,6 +42,12 @@ std::vector<source_kind> read_sources(table_reader& r) {
     } else {
       out.push_back(*kind);
     }
+  }
+  const bool has_snapshot = std::any_of(
+      out.begin(), out.end(), [](source_kind k) { return k == source_kind::arm || k == source_kind::resource_graph; });
+  if (!out.empty() && !has_snapshot) {
+    r.fail("sources",
+           "must include arm or resource_graph: the logs say what happened, only a snapshot says what is there now");
   }
   return out;
 }
@@ -231,6 +239,12 @@ tenant_settings read_tenant(table_reader& r) {
   // never pushed back by more than one interval, and never by more than 5 minutes.
   t.cycle_timeout = r.duration("cycle_timeout", 1s, 1h).value_or(std::min<milliseconds>(t.poll_interval, 5min));
   t.degraded_after = static_cast<int>(r.integer("degraded_after", 1, 1000).value_or(t.degraded_after));
+  // How far back the logs are read on the first start, so that an elevation shortly before
+  // rootwatch started is still reported; "0s" reads from the start on. The Activity Log keeps
+  // 90 days.
+  t.initial_lookback = r.duration("initial_lookback", 0ms, 24h * 89).value_or(t.initial_lookback);
+  // Logs ingest late: every read starts this far before the previous one ended.
+  t.event_overlap = r.duration("event_overlap", 15min, 24h).value_or(t.event_overlap);
   t.credential = read_credential(r);
   t.endpoints = read_endpoints(r, t.cloud);
   t.lines = key_lines(r.table());

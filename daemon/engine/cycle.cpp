@@ -94,6 +94,10 @@ alert make_alert(const cycle_input& in, std::string_view kind, const tracked_ass
   a.rule = t.rule;
   a.tenant = in.tenant;
   a.subject = t.current;
+  a.actor = t.actor;
+  if (t.actor && t.actor->id && !a.subject->created_by) {
+    a.subject->created_by = t.actor->id;
+  }
   a.evidence.push_back(evidence{in.current->source, in.current->taken_at, std::nullopt});
   a.correlation_key = correlation_key(in.tenant.id, subject);
   a.first_seen = t.first_seen;
@@ -301,6 +305,7 @@ cycle_output run_cycle(const cycle_input& in) {
   cycle_output out;
   out.next.initialized = true;
   out.next.health = healthy(in.now);
+  out.next.events = previous.events;
   if (previous.health.degraded) {
     out.alerts.push_back(recovered_alert(in.tenant, previous.health, *in.current, in.now));
   }

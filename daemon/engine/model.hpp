@@ -4,6 +4,7 @@
 
 #include "common/time.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,15 @@ struct tenant_ref {
   bool operator==(const tenant_ref&) const = default;
 };
 
+// Who did something, as a log names them. Every field is optional: a log may know only some.
+struct actor_ref {
+  std::optional<std::string> id;
+  std::optional<std::string> upn;
+  std::optional<std::string> app_id;
+  std::optional<std::string> ip;
+  bool operator==(const actor_ref&) const = default;
+};
+
 // What the engine remembers about one assignment between cycles.
 struct tracked_assignment {
   assignment current;
@@ -77,6 +87,9 @@ struct tracked_assignment {
   // tombstone_retention so that a re-appearance is counted; they never fire and are not listed
   // as present.
   std::optional<timestamp> removed_at;
+  // Who created it, once a log (Activity Log, Entra audit) has said so: carried by every later
+  // alert about this occurrence, and its object id fills created_by where the listing had none.
+  std::optional<actor_ref> actor;
   bool operator==(const tracked_assignment&) const = default;
 };
 
@@ -91,23 +104,6 @@ struct watch_health {
   bool degraded = false;
   std::string last_error;  // already free of secrets
   bool operator==(const watch_health&) const = default;
-};
-
-// The engine's memory of one tenant. `initialized` is false before the first complete cycle,
-// which is when the baseline policy applies.
-struct tenant_state {
-  bool initialized = false;
-  std::vector<tracked_assignment> assignments;  // sorted by key; includes tombstones
-  watch_health health;
-  bool operator==(const tenant_state&) const = default;
-};
-
-struct actor_ref {
-  std::optional<std::string> id;
-  std::optional<std::string> upn;
-  std::optional<std::string> app_id;
-  std::optional<std::string> ip;
-  bool operator==(const actor_ref&) const = default;
 };
 
 // One record of a log about a role assignment or an elevation (Activity Log, Entra audit), in
@@ -126,6 +122,33 @@ struct audit_event {
   std::optional<std::string> role_id;       // bare lower-case GUID
   std::optional<std::string> principal_id;  // of the assignment, lower-case GUID
   bool operator==(const audit_event&) const = default;
+};
+
+// An event the engine has taken into account, remembered for as long as a later window can
+// return it again, so that overlapping windows, restarts and the other log never alert twice.
+struct seen_event {
+  audit_event event;
+  // The subject of the elevation.event it raised or was merged into (the same event in the
+  // other log); empty when it raised none (not a success, or no rule watches it).
+  std::string subject;
+  bool operator==(const seen_event&) const = default;
+};
+
+// Where each log was read up to, and what it returned lately.
+struct event_memory {
+  std::map<std::string, timestamp, std::less<>> watermarks;  // per event source: the end of its last complete read
+  std::vector<seen_event> seen;                              // by source, then event id
+  bool operator==(const event_memory&) const = default;
+};
+
+// The engine's memory of one tenant. `initialized` is false before the first complete cycle,
+// which is when the baseline policy applies.
+struct tenant_state {
+  bool initialized = false;
+  std::vector<tracked_assignment> assignments;  // sorted by key; includes tombstones
+  watch_health health;
+  event_memory events;
+  bool operator==(const tenant_state&) const = default;
 };
 
 struct evidence {

@@ -64,9 +64,15 @@ std::string failing_detail(std::string_view source, const watch_health& h) {
   if (h.failing_since) {
     text += " since " + format_iso8601(*h.failing_since);
   }
-  text += "; the authoritative source still answers, so presence is still decided, but what only ";
-  text += source;
-  text += " would show goes unseen. Last error: ";
+  if (is_event_source(source)) {
+    text +=
+        "; elevations revoked between two polls, and who made an assignment, go unseen until it answers again, "
+        "when it is read from where it stopped. Last error: ";
+  } else {
+    text += "; the authoritative source still answers, so presence is still decided, but what only ";
+    text += source;
+    text += " would show goes unseen. Last error: ";
+  }
   text += h.last_error;
   return text;
 }
@@ -75,14 +81,30 @@ std::string source_remediation(const tenant_ref& tenant, std::string_view source
   std::string text = "rootwatch cannot read source ";
   text += source;
   text += " for " + tenant_text(tenant);
+  text += ". Check the detail's error: a missing permission names what to grant to rootwatch's principal (";
+  text += permission_for(source);
   text +=
-      ". Check the detail's error: a missing permission names the role to grant to rootwatch's principal (Reader at"
-      " \"/\" for arm and resource_graph), an expired or invalid credential needs a new one, and throttling or an"
-      " outage of that Azure API passes by itself.";
+      "), an expired or invalid credential needs a new one, and throttling or an outage of that Azure API passes by "
+      "itself.";
   return text;
 }
 
 }  // namespace
+
+bool is_event_source(std::string_view source) {
+  return source == "activity_log" || source == "entra_audit";
+}
+
+std::string_view permission_for(std::string_view source) {
+  if (source == "activity_log") {
+    return "Reader at \"/providers/Microsoft.Insights\": az role assignment create --assignee <rootwatch's principal> "
+           "--role Reader --scope /providers/Microsoft.Insights";
+  }
+  if (source == "entra_audit") {
+    return "the Microsoft Graph application permission AuditLog.Read.All, with admin consent";
+  }
+  return "Reader at \"/\": az role assignment create --assignee <rootwatch's principal> --role Reader --scope /";
+}
 
 chosen_views choose_views(const std::vector<source_outcome>& outcomes) {
   chosen_views out;
@@ -150,15 +172,22 @@ source_step source_failed(const tenant_ref& tenant, std::string_view source, con
 
 source_step source_succeeded(const tenant_ref& tenant, std::string_view source, const watch_health& previous,
                              const snapshot& listing, timestamp now) {
+  return source_succeeded(tenant, source, previous, listing.taken_at, now);
+}
+
+source_step source_succeeded(const tenant_ref& tenant, std::string_view source, const watch_health& previous,
+                             timestamp observed_at, timestamp now) {
   source_step out;
   out.next.last_success = now;
   if (previous.degraded) {
     alert a = source_watch_alert(tenant, alert_kind::recovered, source, previous, now);
     a.status = "resolved";
-    a.evidence.push_back(evidence{listing.source, listing.taken_at, std::nullopt});
+    a.evidence.push_back(evidence{std::string(source), observed_at, std::nullopt});
     a.remediation = "Source " + std::string(source) + " answers again for " + tenant_text(tenant) +
-                    ". Rows only it shows were not seen while it failed; presence was decided by the"
-                    " authoritative source throughout.";
+                    (is_event_source(source)
+                         ? ". It is read again from where it stopped, so what it recorded meanwhile is still alerted."
+                         : ". Rows only it shows were not seen while it failed; presence was decided by the"
+                           " authoritative source throughout.");
     out.raised = std::move(a);
   }
   return out;

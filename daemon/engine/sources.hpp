@@ -69,5 +69,13 @@ source_step source_failed(const tenant_ref& tenant, std::string_view source, con
 // if it had gone degraded.
 source_step source_succeeded(const tenant_ref& tenant, std::string_view source, const watch_health& previous,
                              const snapshot& listing, timestamp now);
+// The same for a source without a listing (an event source): `observed_at` is its read's end.
+source_step source_succeeded(const tenant_ref& tenant, std::string_view source, const watch_health& previous,
+                             timestamp observed_at, timestamp now);
+
+// "activity_log" and "entra_audit": sources of events, not of a snapshot.
+bool is_event_source(std::string_view source);
+// What rootwatch's principal needs to read `source`, in words an operator can act on.
+std::string_view permission_for(std::string_view source);
 
 }  // namespace rootwatch::engine

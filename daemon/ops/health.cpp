@@ -23,6 +23,13 @@ json sources_json(const std::map<std::string, source_health>& sources) {
                  {"consecutive_failures", s.consecutive_failures},
                  {"degraded", s.degraded},
                  {"disagreements", s.disagreements}};
+    if (s.events_source) {
+      out[name]["kind"] = "events";
+      out[name]["events"] = s.events;
+      out[name]["read_until"] = optional_time(s.read_until);
+    } else {
+      out[name]["kind"] = "snapshot";
+    }
   }
   return out;
 }

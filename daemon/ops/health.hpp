@@ -22,7 +22,7 @@ class clock;
 
 namespace rootwatch::ops {
 
-// One snapshot source of a tenant, as its last result left it.
+// One source of a tenant (a snapshot or a log), as its last result left it.
 struct source_health {
   bool ok = false;
   bool authoritative = false;  // its listing decides presence; its failure fails the cycle
@@ -32,6 +32,9 @@ struct source_health {
   int consecutive_failures = 0;
   bool degraded = false;  // its own watch.degraded went out
   std::size_t disagreements = 0;
+  bool events_source = false;           // a log, read in windows
+  std::size_t events = 0;               // records of interest in its last window
+  std::optional<timestamp> read_until;  // the end of its last complete window
 
   std::string_view status() const;  // "ok" or "error"
 };

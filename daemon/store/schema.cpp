@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 3> migrations{
+constexpr std::array<std::string_view, 4> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -89,6 +89,27 @@ UPDATE assignment_state
 SET key = (SELECT new_key FROM rekey_v3 WHERE rid = assignment_state.rowid),
     occurrence = (SELECT top_occurrence FROM rekey_v3 WHERE rid = assignment_state.rowid);
 DROP TABLE rekey_v3;
+)sql",
+    // 4: the logs. Where each event source was read up to, the records taken lately (so that an
+    // overlapping window, a restart or the other log never alert twice), and who created each
+    // tracked assignment, once a log said so.
+    R"sql(
+CREATE TABLE event_watermark (
+  tenant_id TEXT NOT NULL,
+  source    TEXT NOT NULL,
+  watermark TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, source)
+);
+CREATE TABLE seen_event (
+  tenant_id   TEXT NOT NULL,
+  source      TEXT NOT NULL,
+  event_id    TEXT NOT NULL,
+  occurred_at TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  record      TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, source, event_id)
+);
+ALTER TABLE assignment_state ADD COLUMN actor TEXT;
 )sql",
 };
 

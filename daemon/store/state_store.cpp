@@ -1,6 +1,7 @@
 #include "store/state_store.hpp"
 
 #include "engine/alert_json.hpp"
+#include "store/event_json.hpp"
 #include "store/schema.hpp"
 
 #include <filesystem>
@@ -64,6 +65,9 @@ engine::tracked_assignment read_tracked(const statement& s) {
     t.removed_at = parse_iso8601(*removed);
   }
   t.subject = s.text(19);
+  if (auto actor = s.optional_text(20)) {
+    t.actor = actor_from_text(*actor);
+  }
   return t;
 }
 
@@ -117,7 +121,7 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   auto rows = db_.prepare(
       "SELECT key, assignment_id, scope, role_id, role_name, principal_id, principal_type, principal_display_name, "
       "condition, created_on, created_by, first_seen, rule, severity, firing, baselined, allowed, occurrence, "
-      "removed_at, subject FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
+      "removed_at, subject, actor FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
   if (!rows) {
     return rows.error();
   }
@@ -125,6 +129,9 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   auto read = rows->for_each_row([&](const statement& r) { state.assignments.push_back(read_tracked(r)); });
   if (!read) {
     return read.error();
+  }
+  if (auto r = load_events(tenant_id, state.events); !r) {
+    return r.error();
   }
   return state;
 }
@@ -169,8 +176,8 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
   auto ins = db_.prepare(
       "INSERT INTO assignment_state (tenant_id, key, assignment_id, scope, role_id, role_name, principal_id, "
       "principal_type, principal_display_name, condition, created_on, created_by, first_seen, rule, severity, firing, "
-      "baselined, allowed, occurrence, removed_at, subject) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
+      "baselined, allowed, occurrence, removed_at, subject, actor) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
   if (!head || !wipe || !ins) {
     return db_.last_error("prepare cycle commit");
   }
@@ -198,14 +205,83 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
     ins->bind(14, t.rule).bind(15, engine::to_string(t.level)).bind(16, std::int64_t{t.firing ? 1 : 0});
     ins->bind(17, std::int64_t{t.baselined ? 1 : 0}).bind(18, std::int64_t{t.allowed ? 1 : 0});
     ins->bind(19, std::int64_t{t.occurrence}).bind_optional(20, iso_or_null(t.removed_at)).bind(21, t.subject);
+    ins->bind_optional(22, t.actor ? std::optional<std::string>(actor_text(*t.actor)) : std::nullopt);
     if (auto r = ins->run(); !r) {
       return r.error();
     }
+  }
+  if (auto r = save_events(tenant_id, next.events); !r) {
+    return r.error();
   }
   if (auto r = insert_outbox(alerts, sinks, now); !r) {
     return r.error();
   }
   return tx->commit();
+}
+
+// The watermarks and the records taken lately, rewritten whole: a handful of rows, and the
+// cycle's write is skipped when nothing changed (see the watcher).
+result<void> state_store::save_events(const std::string& tenant_id, const engine::event_memory& events) {
+  auto wipe_marks = db_.prepare("DELETE FROM event_watermark WHERE tenant_id = ?1");
+  auto wipe_seen = db_.prepare("DELETE FROM seen_event WHERE tenant_id = ?1");
+  auto mark = db_.prepare("INSERT INTO event_watermark (tenant_id, source, watermark) VALUES (?1, ?2, ?3)");
+  auto seen = db_.prepare(
+      "INSERT OR REPLACE INTO seen_event (tenant_id, source, event_id, occurred_at, subject, record) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!wipe_marks || !wipe_seen || !mark || !seen) {
+    return db_.last_error("prepare event memory");
+  }
+  wipe_marks->bind(1, tenant_id);
+  wipe_seen->bind(1, tenant_id);
+  if (auto r = wipe_marks->run(); !r) {
+    return r.error();
+  }
+  if (auto r = wipe_seen->run(); !r) {
+    return r.error();
+  }
+  for (const auto& [source, at] : events.watermarks) {
+    mark->bind(1, tenant_id).bind(2, source).bind(3, format_iso8601(at));
+    if (auto r = mark->run(); !r) {
+      return r.error();
+    }
+  }
+  for (const auto& s : events.seen) {
+    seen->bind(1, tenant_id).bind(2, s.event.source).bind(3, s.event.event_id);
+    seen->bind(4, format_iso8601(s.event.occurred_at)).bind(5, s.subject).bind(6, event_text(s.event));
+    if (auto r = seen->run(); !r) {
+      return r.error();
+    }
+  }
+  return {};
+}
+
+result<void> state_store::load_events(const std::string& tenant_id, engine::event_memory& events) {
+  auto marks = db_.prepare("SELECT source, watermark FROM event_watermark WHERE tenant_id = ?1 ORDER BY source");
+  auto seen = db_.prepare("SELECT subject, record FROM seen_event WHERE tenant_id = ?1 ORDER BY source, event_id");
+  if (!marks || !seen) {
+    return db_.last_error("prepare event memory");
+  }
+  marks->bind(1, tenant_id);
+  auto read_marks = marks->for_each_row([&](const statement& r) {
+    // An unreadable watermark is forgotten: the source is read back initial_lookback again,
+    // and what it returns twice is known by its id.
+    if (const auto at = parse_iso8601(r.text(1))) {
+      events.watermarks[r.text(0)] = *at;
+    }
+  });
+  if (!read_marks) {
+    return read_marks.error();
+  }
+  seen->bind(1, tenant_id);
+  auto read_seen = seen->for_each_row([&](const statement& r) {
+    if (auto e = event_from_text(r.text(1))) {
+      events.seen.push_back(engine::seen_event{std::move(*e), r.text(0)});
+    }
+  });
+  if (!read_seen) {
+    return read_seen.error();
+  }
+  return {};
 }
 
 }  // namespace rootwatch::store

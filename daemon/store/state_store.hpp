@@ -17,7 +17,7 @@
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 
 struct outbox_item {
   std::int64_t seq = 0;
@@ -73,6 +73,8 @@ class state_store {
 
  private:
   explicit state_store(database db) : db_(std::move(db)) {}
+  result<void> save_events(const std::string& tenant_id, const engine::event_memory& events);
+  result<void> load_events(const std::string& tenant_id, engine::event_memory& events);
   result<void> insert_outbox(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
                              timestamp now);
   database db_;

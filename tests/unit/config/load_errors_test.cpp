@@ -436,6 +436,32 @@ credential.kind = "azure_cli"
   EXPECT_EQ(problems[1].message, "'arm' is listed more than once");
 }
 
+TEST(ConfigErrors, LogsAloneAreNotEnough) {
+  const auto problems = problems_of(R"([[tenant]]
+name = "contoso"
+tenant_id = "00000000-0000-0000-0000-000000000000"
+sources = ["activity_log", "entra_audit"]
+credential.kind = "azure_cli"
+)");
+  ASSERT_EQ(problems.size(), 1u) << all_messages(problems);
+  EXPECT_EQ(problems[0].key, "tenant[0].sources");
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_THAT(problems[0].message, HasSubstr("must include arm or resource_graph"));
+}
+
+TEST(ConfigErrors, EventWindows) {
+  const auto problems = problems_of(R"([[tenant]]
+name = "contoso"
+tenant_id = "00000000-0000-0000-0000-000000000000"
+initial_lookback = "100d"
+event_overlap = "5m"
+credential.kind = "azure_cli"
+)");
+  ASSERT_EQ(problems.size(), 2u) << all_messages(problems);
+  EXPECT_EQ(problems[0].key, "tenant[0].initial_lookback");
+  EXPECT_EQ(problems[1].key, "tenant[0].event_overlap");
+}
+
 TEST(ConfigErrors, DaemonValues) {
   const auto problems = problems_with_tenant(R"([daemon]
 state_dir = ""

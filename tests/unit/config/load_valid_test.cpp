@@ -215,7 +215,11 @@ TEST(ConfigLoad, DefaultsApply) {
   const tenant_settings& t = s.tenants.at(0);
   EXPECT_EQ(t.cloud, "AzureCloud");
   EXPECT_EQ(t.poll_interval, 60s);
-  EXPECT_EQ(t.sources, std::vector<source_kind>{source_kind::arm});
+  EXPECT_EQ(t.sources,
+            (std::vector<source_kind>{source_kind::arm, source_kind::resource_graph, source_kind::activity_log}))
+      << "what Reader at / and at /providers/Microsoft.Insights cover; entra_audit is opt-in";
+  EXPECT_EQ(t.initial_lookback, 24h);
+  EXPECT_EQ(t.event_overlap, 15min);
   EXPECT_EQ(t.baseline, engine::baseline_mode::alert);
   EXPECT_EQ(t.remind_every, 6h);
   EXPECT_EQ(t.request_timeout, 30s);
