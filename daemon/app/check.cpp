@@ -79,14 +79,26 @@ awaitable<int> run_check(options opts) {
   std::size_t firing = 0;
   for (auto& w : (*gen)->watchers) {
     const auto report = co_await w->cycle();
+    // Every configured source must answer: one that cannot (a log without its permission, say)
+    // is a gap in the watch that a one-shot check reports as an error.
+    for (const auto& s : report.sources) {
+      if (!s.ok && !(report.failure && s.authoritative)) {
+        failed = true;
+        say(fmt::format("tenant {}: source {}: ERROR: {}", w->tenant().name, s.name, s.error));
+      }
+    }
+    // Elevations the logs recorded are reported like firing assignments: one elevated and
+    // revoked before this check is still something to look at.
+    firing += report.elevation_events;
     if (report.failure) {
       failed = true;
       say(fmt::format("tenant {}: ERROR: {}", w->tenant().name, report.failure->message));
       continue;
     }
     firing += report.firing;
-    say(fmt::format("tenant {}: {} role assignment(s) at the root scope, {} firing, {} new alert(s)", w->tenant().name,
-                    report.assignments, report.firing, report.alerts));
+    say(fmt::format("tenant {}: {} role assignment(s) at the root scope, {} firing, {} elevation event(s) in the logs, "
+                    "{} new alert(s)",
+                    w->tenant().name, report.assignments, report.firing, report.elevation_events, report.alerts));
   }
   report_orphaned_outbox_rows(*(*shared)->store, opts.settings, (*shared)->stats);
   bool undelivered = false;

@@ -149,6 +149,16 @@ void watcher::stop() {
   impl_->timer.cancel();
 }
 
+namespace {
+
+std::size_t elevation_events(const std::vector<engine::alert>& alerts) {
+  return static_cast<std::size_t>(std::count_if(alerts.begin(), alerts.end(), [](const engine::alert& a) {
+    return a.kind == engine::alert_kind::elevation;
+  }));
+}
+
+}  // namespace
+
 void watcher::queue(const std::vector<engine::alert>& alerts) {
   for (const auto& a : alerts) {
     impl_->svc.stats.add("rootwatch_alerts_total", {{"kind", a.kind}});
@@ -191,6 +201,7 @@ cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts,
       impl_->committed = true;
       queue(out.alerts);
       report.consecutive_failures = out.next.health.consecutive_failures;
+      report.elevation_events = elevation_events(out.alerts);
     } else {
       spdlog::error("tenant {}: cannot record the failed cycle: {}", tenant_.name, r.error().message);
     }
@@ -557,6 +568,7 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   log_new_disagreements(out.disagreements);
   report.assignments = snapshot.assignments.size();
   report.alerts = out.alerts.size();
+  report.elevation_events = elevation_events(out.alerts);
   report.firing = out.firing;
   report.disagreements = out.disagreements.size();
   const auto seconds_taken = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -51,6 +51,7 @@ struct cycle_report {
   std::size_t disagreements = 0;       // rows one source shows and another does not
   std::vector<source_report> sources;  // every configured source: snapshots (authoritative first), then logs
   std::size_t new_events = 0;          // log records not seen before, taken by this cycle
+  std::size_t elevation_events = 0;    // elevation.event alerts this cycle queued
 };
 
 class watcher {
