@@ -118,6 +118,20 @@ result<auth::workload_identity_options> workload_identity_settings(const config:
   return o;
 }
 
+auth::azure_cli_options azure_cli_settings(const config::tenant_settings& t, const env_lookup& getenv) {
+  auth::azure_cli_options o;
+  o.tenant_id = t.tenant_id;
+  o.az_path = t.credential.az_path;
+  o.timeout = t.credential.az_timeout;
+  o.search_path = getenv("PATH").value_or("");
+  for (const auto name : auth::az_environment_names) {
+    if (auto value = getenv(std::string(name))) {
+      o.environment.push_back(fmt::format("{}={}", name, *value));
+    }
+  }
+  return o;
+}
+
 auth::client_certificate_options client_certificate_settings(const config::tenant_settings& t,
                                                              const env_lookup& getenv) {
   auth::client_certificate_options o;
@@ -163,7 +177,11 @@ std::vector<std::string> identity_credential_problems(const config::tenant_setti
     }
     return out;
   }
-  if (t.credential.kind == config::credential_kind::managed_identity) {
+  if (t.credential.kind == config::credential_kind::azure_cli) {
+    if (auto az = auth::find_az(azure_cli_settings(t, getenv)); !az) {
+      out.push_back(az.error().message);
+    }
+  } else if (t.credential.kind == config::credential_kind::managed_identity) {
     if (auto o = managed_identity_settings(t, getenv); !o) {
       out.push_back(o.error().message);
     }
@@ -182,6 +200,9 @@ std::unique_ptr<auth::credential> make_identity_credential(services& svc, const 
   if (t.credential.kind == config::credential_kind::client_certificate) {
     return std::make_unique<auth::client_certificate_credential>(svc.http, client_certificate_settings(t, svc.getenv),
                                                                  svc.wall, svc.random);
+  }
+  if (t.credential.kind == config::credential_kind::azure_cli) {
+    return std::make_unique<auth::azure_cli_credential>(azure_cli_settings(t, svc.getenv), svc.wall);
   }
   if (t.credential.kind == config::credential_kind::managed_identity) {
     auto o = managed_identity_settings(t, svc.getenv);

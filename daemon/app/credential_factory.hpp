@@ -7,6 +7,7 @@
 // Apps). `validate` and `run` check them with the same functions that build them.
 
 #include "app/options.hpp"
+#include "auth/azure_cli.hpp"
 #include "auth/client_certificate.hpp"
 #include "auth/managed_identity.hpp"
 #include "auth/workload_identity.hpp"
@@ -30,14 +31,19 @@ result<auth::workload_identity_options> workload_identity_settings(const config:
 auth::client_certificate_options client_certificate_settings(const config::tenant_settings& t,
                                                              const env_lookup& getenv);
 
-// What keeps the tenant's managed identity, workload identity or client certificate from
-// working, as messages for `validate` (the token file, or the certificate and its key, is read
-// once here to see that it is there and usable).
+// The az program and its timeout from the configuration, the PATH to look for it in, and the few
+// variables az gets from the daemon's environment (auth::az_environment_names).
+auth::azure_cli_options azure_cli_settings(const config::tenant_settings& t, const env_lookup& getenv);
+
+// What keeps the tenant's managed identity, workload identity, client certificate or Azure CLI
+// from working, as messages for `validate` (the token file, or the certificate and its key, is
+// read once here to see that it is there and usable; az is looked for, not run).
 // `now` decides whether the certificate has expired.
 std::vector<std::string> identity_credential_problems(const config::tenant_settings& t, const env_lookup& getenv,
                                                       timestamp now = std::chrono::system_clock::now());
 
-// The credential for a managed_identity, workload_identity or client_certificate tenant.
+// The credential for a managed_identity, workload_identity, client_certificate or azure_cli
+// tenant.
 // Settings that cannot be resolved give a credential that fails every fetch with the reason
 // (run checked them first).
 std::unique_ptr<auth::credential> make_identity_credential(services& svc, const config::tenant_settings& t);

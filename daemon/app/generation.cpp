@@ -23,17 +23,10 @@ std::vector<std::string> tenant_problems(const config::settings& cfg, const conf
   const auto key = [&](const std::string& k) {
     return locate(cfg.path, t.lines, k, fmt::format("tenant[{}].{}", index, k));
   };
-  if (t.credential.kind == config::credential_kind::managed_identity ||
-      t.credential.kind == config::credential_kind::workload_identity ||
-      t.credential.kind == config::credential_kind::client_certificate) {
+  if (t.credential.kind != config::credential_kind::client_secret) {
     for (const auto& p : identity_credential_problems(t, getenv)) {
       out.push_back(key("credential") + p);
     }
-  } else if (t.credential.kind != config::credential_kind::client_secret) {
-    out.push_back(key("credential.kind") + fmt::format("credential kind '{}' is not available in this version yet; "
-                                                       "use client_secret, client_certificate, managed_identity or "
-                                                       "workload_identity",
-                                                       config::to_string(t.credential.kind)));
   } else if (auto secret = read_client_secret(t, getenv); !secret) {
     const auto field =
         t.credential.client_secret_file.empty() ? "credential.client_secret_env" : "credential.client_secret_file";

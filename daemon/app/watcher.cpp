@@ -26,9 +26,7 @@ namespace rootwatch::app {
 namespace {
 
 std::unique_ptr<auth::credential> make_credential(services& svc, const config::tenant_settings& t) {
-  if (t.credential.kind == config::credential_kind::managed_identity ||
-      t.credential.kind == config::credential_kind::workload_identity ||
-      t.credential.kind == config::credential_kind::client_certificate) {
+  if (t.credential.kind != config::credential_kind::client_secret) {
     return make_identity_credential(svc, t);
   }
   auth::client_secret_options o;

@@ -52,6 +52,10 @@ struct credential_settings {
   std::string certificate_password_file;
   std::string certificate_password_env;
   bool send_certificate_chain = false;  // "x5c" in the assertion, for subject name + issuer apps
+  // azure_cli: the az program (a path, or a name looked up on PATH) and how long one run of
+  // `az account get-access-token` may take.
+  std::string az_path = "az";
+  milliseconds az_timeout{30'000};
 };
 
 // Base URLs without a trailing slash.

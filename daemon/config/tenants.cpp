@@ -52,7 +52,6 @@ std::vector<source_kind> read_sources(table_reader& r) {
   return out;
 }
 
-// azure_cli is accepted as it is until its credential exists.
 void check_client_secret(table_reader& r, bool inline_secret) {
   if (!r.has("client_id")) {
     r.fail("client_id",
@@ -122,19 +121,23 @@ void check_kind_keys(table_reader& r, credential_kind kind) {
                {"certificate_file", credential_kind::client_certificate},
                {"certificate_password_file", credential_kind::client_certificate},
                {"certificate_password_env", credential_kind::client_certificate},
-               {"send_certificate_chain", credential_kind::client_certificate}};
+               {"send_certificate_chain", credential_kind::client_certificate},
+               {"az_path", credential_kind::azure_cli},
+               {"timeout", credential_kind::azure_cli}};
   for (const auto& o : owned) {
     if (kind != o.kind && r.has(o.key)) {
       r.fail(o.key, fmt::format("'{}' is only for kind = \"{}\"", o.key, to_string(o.kind)));
     }
   }
-  if (kind == credential_kind::managed_identity || kind == credential_kind::workload_identity ||
-      kind == credential_kind::client_certificate) {
+  if (kind != credential_kind::client_secret) {
     for (std::string_view key : {"client_secret_file", "client_secret_env"}) {
       if (r.has(key)) {
         r.fail(key, fmt::format("a {} credential has no secret: remove '{}'", to_string(kind), key));
       }
     }
+  }
+  if (kind == credential_kind::azure_cli && r.has("client_id")) {
+    r.fail("client_id", "an azure_cli credential signs in as the account `az login` chose: remove 'client_id'");
   }
   if (kind == credential_kind::managed_identity) {
     const int selectors = int{r.has("client_id")} + int{r.has("object_id")} + int{r.has("resource_id")};
@@ -165,6 +168,8 @@ credential_settings read_credential(table_reader& tenant) {
   c.certificate_password_file = r->non_empty_string("certificate_password_file").value_or("");
   c.certificate_password_env = r->checked_string("certificate_password_env", env_name_problem).value_or("");
   c.send_certificate_chain = read_flag(*r, "send_certificate_chain").value_or(false);
+  c.az_path = r->non_empty_string("az_path").value_or(c.az_path);
+  c.az_timeout = r->duration("timeout", 1s, 10min).value_or(c.az_timeout);
   const bool inline_secret = r->take("client_secret") != nullptr;
   if (inline_secret) {
     r->fail("client_secret", std::string(inline_secret_message));
