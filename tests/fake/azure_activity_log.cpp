@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <ranges>
 
 #include <fmt/format.h>
 
@@ -132,6 +133,20 @@ json localized(std::string_view value, std::string_view label) {
   return json{{"value", value}, {"localizedValue", label}};
 }
 
+// The HTTP method of the call an operation stands for.
+std::string method_of(const activity_event& e) {
+  if (!e.http_method.empty()) {
+    return e.http_method;
+  }
+  if (iequals(e.operation, "Microsoft.Authorization/roleAssignments/write")) {
+    return "PUT";
+  }
+  if (iequals(e.operation, "Microsoft.Authorization/roleAssignments/delete")) {
+    return "DELETE";
+  }
+  return "POST";
+}
+
 }  // namespace
 
 json to_activity_log_json(const activity_event& e, std::string_view tenant_id) {
@@ -168,32 +183,32 @@ json to_activity_log_json(const activity_event& e, std::string_view tenant_id) {
     properties["responseBody"] = *e.response_body;
   }
   const bool begin = e.event_name == "BeginRequest";
-  return {
-      {"authorization", {{"action", e.operation}, {"scope", resource}}},
-      {"caller", !e.caller_upn.empty() ? e.caller_upn : e.caller_object_id},
-      {"channels", "Operation"},
-      {"claims", claims},
-      {"correlationId", e.correlation_id},
-      {"description", ""},
-      {"eventDataId", e.event_data_id},
-      {"eventName", localized(e.event_name, begin ? "Begin request" : "End request")},
-      {"category", localized("Administrative", "Administrative")},
-      {"httpRequest", {{"clientRequestId", e.correlation_id}, {"clientIpAddress", e.caller_ip}, {"method", "POST"}}},
-      {"id", fmt::format("{}/events/{}/ticks/{}", resource, e.event_data_id, ticks)},
-      {"level", "Informational"},
-      {"operationId", e.correlation_id},
-      {"operationName", localized(e.operation, operation_label(e.operation))},
-      {"properties", properties},
-      {"resourceGroupName", ""},
-      {"resourceProviderName", localized("Microsoft.Authorization", "Microsoft Authorization")},
-      {"resourceId", resource},
-      {"resourceType", localized("Microsoft.Authorization/roleAssignments", "")},
-      {"status", localized(e.status, e.status)},
-      {"subStatus", localized("", "")},
-      {"eventTimestamp", format_arm_time(when)},
-      {"submissionTimestamp", format_arm_time(e.visible_from.value_or(when + seconds(80)))},
-      {"subscriptionId", ""},
-      {"tenantId", tenant_id}};
+  return {{"authorization", {{"action", e.operation}, {"scope", resource}}},
+          {"caller", !e.caller_upn.empty() ? e.caller_upn : e.caller_object_id},
+          {"channels", "Operation"},
+          {"claims", claims},
+          {"correlationId", e.correlation_id},
+          {"description", ""},
+          {"eventDataId", e.event_data_id},
+          {"eventName", localized(e.event_name, begin ? "Begin request" : "End request")},
+          {"category", localized("Administrative", "Administrative")},
+          {"httpRequest",
+           {{"clientRequestId", e.correlation_id}, {"clientIpAddress", e.caller_ip}, {"method", method_of(e)}}},
+          {"id", fmt::format("{}/events/{}/ticks/{}", resource, e.event_data_id, ticks)},
+          {"level", "Informational"},
+          {"operationId", e.correlation_id},
+          {"operationName", localized(e.operation, operation_label(e.operation))},
+          {"properties", properties},
+          {"resourceGroupName", ""},
+          {"resourceProviderName", localized("Microsoft.Authorization", "Microsoft Authorization")},
+          {"resourceId", resource},
+          {"resourceType", localized("Microsoft.Authorization/roleAssignments", "")},
+          {"status", localized(e.status, e.status)},
+          {"subStatus", localized("", "")},
+          {"eventTimestamp", format_arm_time(when)},
+          {"submissionTimestamp", format_arm_time(e.visible_from.value_or(when + seconds(80)))},
+          {"subscriptionId", ""},
+          {"tenantId", tenant_id}};
 }
 
 bool is_activity_log_path(std::string_view lower_path) {
@@ -254,9 +269,12 @@ handled handle_activity_log(azure_state& st, const net::server_request& req, con
     offset = *parsed;
   }
   std::vector<const activity_event*> selected;
-  for (const auto& e : st.activity.events) {
+  // Walked from the last stored: among events of one time the later one comes first (an
+  // operation's EndRequest before its BeginRequest), as newest first means.
+  for (const auto& e : std::views::reverse(st.activity.events)) {
     const timestamp when = e.event_timestamp.value_or(timestamp{});
-    if (when >= w->since && when <= w->until && e.visible_from.value_or(timestamp{}) <= now) {
+    if (when >= w->since && when <= w->until && e.visible_from.value_or(timestamp{}) <= now &&
+        ingested(st.activity.delay, when, now)) {
       selected.push_back(&e);
     }
   }
@@ -268,7 +286,12 @@ handled handle_activity_log(azure_state& st, const net::server_request& req, con
   const std::size_t end = empty_page ? 0 : std::min(selected.size(), offset + st.activity.page_size);
   json value = json::array();
   for (std::size_t i = offset; i < end; ++i) {
-    value.push_back(to_activity_log_json(*selected[i], st.tenant_id));
+    activity_event served = *selected[i];
+    if (st.activity.delay.count() > 0 && !served.visible_from) {
+      // Submitted when it became visible: the gap a client sees between the two times.
+      served.visible_from = served.event_timestamp.value_or(timestamp{}) + st.activity.delay;
+    }
+    value.push_back(to_activity_log_json(served, st.tenant_id));
   }
   json body = {{"value", value}};
   if (empty_page || end < selected.size()) {
@@ -289,6 +312,39 @@ std::optional<std::size_t> requested_activity_page(const azure_state& st, const 
     return 0;
   }
   return parse_skip_token(p->raw_value).value_or(0) / st.activity.page_size;
+}
+
+void apply_activity_settings(azure_state& st, const json& settings) {
+  if (!settings.is_object()) {
+    return;
+  }
+  auto& al = st.activity;
+  if (const json* n = find_member(settings, "page_size");
+      n != nullptr && n->is_number_unsigned() && n->get<std::size_t>() > 0) {
+    al.page_size = n->get<std::size_t>();
+  }
+  if (settings.contains("next_link_override")) {
+    al.next_link_override = string_member(settings, "next_link_override").value_or("");
+  }
+  if (const json* b = find_member(settings, "empty_first_page"); b != nullptr && b->is_boolean()) {
+    al.empty_first_page = b->get<bool>();
+  }
+  if (const json* d = find_member(settings, "delay_seconds"); d != nullptr && d->is_number_integer()) {
+    al.delay = seconds(std::max<std::int64_t>(d->get<std::int64_t>(), 0));
+  }
+  if (const json* r = find_member(settings, "record_calls"); r != nullptr && r->is_boolean()) {
+    al.record_calls = r->get<bool>();
+  }
+}
+
+json activity_state_json(const azure_state& st) {
+  const auto& al = st.activity;
+  return {{"events", al.events.size()},
+          {"page_size", al.page_size},
+          {"next_link_override", al.next_link_override.empty() ? json() : json(al.next_link_override)},
+          {"empty_first_page", al.empty_first_page},
+          {"delay_seconds", al.delay.count()},
+          {"record_calls", al.record_calls}};
 }
 
 }  // namespace rootwatch::fake

@@ -262,16 +262,19 @@ struct arm_call {
   std::optional<handled> conflict_with(const role_assignment& wanted) const;
   handled put_assignment(const issued_token& caller, const std::string& name) const;
 
-  handled delete_assignment(const std::string& name) const {
+  handled delete_assignment(const issued_token& caller, const std::string& name) const {
     const auto it = std::find_if(st.assignments.begin(), st.assignments.end(),
                                  [&](const role_assignment& a) { return iequals(a.name, name); });
     if (it == st.assignments.end()) {
       net::server_response r;
       r.status = 204;
+      // Nothing was removed: no log records an assignment ending here.
       return {std::move(r), "already gone", std::nullopt};
     }
-    const json body = to_arm_json(*it);
+    const role_assignment deleted = *it;
     st.assignments.erase(it);
+    record_assignment_delete(st, origin_of(st, caller, req), deleted, now);
+    const json body = to_arm_json(deleted);
     return {json_response(200, body), "deleted", std::nullopt};
   }
 
@@ -345,6 +348,7 @@ handled arm_call::put_assignment(const issued_token& caller, const std::string& 
   a.created_by = caller.object_id;
   a.updated_by = caller.object_id;
   st.assignments.push_back(a);
+  record_assignment_write(st, origin_of(st, caller, req), a, req.body, now);
   // The create answer has createdBy null; a later GET shows it (§4.1).
   a.created_by.reset();
   return {json_response(201, to_arm_json(a)), "created", std::nullopt};
@@ -376,6 +380,8 @@ handled arm_call::elevate(const issued_token& caller) const {
     a.updated_by = caller.object_id;
     st.assignments.push_back(std::move(a));
   }
+  // Logged either way: the logs record the call, which succeeds, not a change of state.
+  record_elevation(st, origin_of(st, caller, req), now);
   net::server_response r;  // 200 with an empty body, as the real one
   return {std::move(r), fmt::format("{} {}", caller.who, present ? "was already elevated" : "elevated"), std::nullopt};
 }
@@ -419,7 +425,7 @@ handled arm_call::role_assignments(const issued_token& caller, const std::string
     return put_assignment(caller, item);
   }
   if (req.method == "DELETE") {
-    return delete_assignment(item);
+    return delete_assignment(caller, item);
   }
   return method_not_allowed();
 }

@@ -206,12 +206,13 @@ json to_graph_json(const directory_audit& a) {
   const auto target = a.target_user_id ? a.target_user_id : a.user_id;
   json targets = json::array();
   if (target) {
-    targets.push_back({{"id", *target},
-                       {"displayName", nullptr},
-                       {"type", "User"},
-                       {"userPrincipalName", a.target_user_id ? json(nullptr) : optional_string(a.user_upn)},
-                       {"groupType", nullptr},
-                       {"modifiedProperties", json::array()}});
+    targets.push_back(
+        {{"id", *target},
+         {"displayName", nullptr},
+         {"type", "User"},
+         {"userPrincipalName", a.target_user_id ? optional_string(a.target_user_upn) : optional_string(a.user_upn)},
+         {"groupType", nullptr},
+         {"modifiedProperties", json::array()}});
   }
   return {{"id", a.id},
           {"category", a.category},
@@ -276,6 +277,9 @@ handled handle_directory_audits(azure_state& st, const net::server_request& req,
   }
   std::vector<const directory_audit*> selected;
   for (const auto& a : au.records) {
+    if (!ingested(au.delay, a.activity_date_time.value_or(timestamp{}), now)) {
+      continue;  // not in the log yet
+    }
     if (std::all_of(clauses.begin(), clauses.end(), [&](const clause& c) { return matches(a, c); })) {
       selected.push_back(&a);
     }
@@ -365,6 +369,7 @@ result<directory_audit> audit_from_json(const json& j) {
   a.app_id = text("app_id");
   a.service_principal_id = text("service_principal_id");
   a.target_user_id = text("target_user_id");
+  a.target_user_upn = text("target_user_upn");
   return a;
 }
 
@@ -403,6 +408,12 @@ void apply_audit_settings(azure_state& st, const json& settings) {
   if (settings.contains("next_link_override")) {
     au.next_link_override = string_member(settings, "next_link_override").value_or("");
   }
+  if (const json* d = find_member(settings, "delay_seconds"); d != nullptr && d->is_number_integer()) {
+    au.delay = seconds(std::max<std::int64_t>(d->get<std::int64_t>(), 0));
+  }
+  if (const json* r = find_member(settings, "record_calls"); r != nullptr && r->is_boolean()) {
+    au.record_calls = r->get<bool>();
+  }
 }
 
 json audit_state_json(const azure_state& st) {
@@ -410,7 +421,9 @@ json audit_state_json(const azure_state& st) {
   return {{"records", au.records.size()},
           {"page_size", au.page_size},
           {"denied", au.denied},
-          {"next_link_override", au.next_link_override.empty() ? json() : json(au.next_link_override)}};
+          {"next_link_override", au.next_link_override.empty() ? json() : json(au.next_link_override)},
+          {"delay_seconds", au.delay.count()},
+          {"record_calls", au.record_calls}};
 }
 
 }  // namespace rootwatch::fake

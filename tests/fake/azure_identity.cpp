@@ -54,7 +54,7 @@ handled answer_for(azure_state& st, const std::vector<selector>& given, const st
 handled issue(azure_state& st, const managed_identity& id, const std::string& resource, bool imds, timestamp now) {
   const std::string token = st.new_token();
   st.tokens.emplace(token, issued_token{id.object_id, fmt::format("managed identity '{}'", id.display_name),
-                                        id.client_id, false, now + st.token_lifetime});
+                                        id.client_id, false, now + st.token_lifetime, ""});
   const auto expires_on = std::to_string(to_unix_seconds(now + st.token_lifetime));
   json body{{"access_token", token},
             {"expires_on", expires_on},

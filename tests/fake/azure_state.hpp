@@ -19,6 +19,7 @@ struct issued_token {
   std::string client_id;  // of the app, or of the public client a user signed in with
   bool is_user = false;
   timestamp expires_at{};
+  std::string upn;  // of a user; "" for an app or a managed identity
 };
 
 // A handler's answer plus what the request log should say about it.
@@ -44,6 +45,8 @@ struct audit_settings {
   std::size_t page_size = 2;
   bool denied = false;             // 403 Authorization_RequestDenied: no AuditLog.Read.All
   std::string next_link_override;  // when set: every page's @odata.nextLink, verbatim
+  seconds delay{0};                // a record is served only this long after its time
+  bool record_calls = true;        // the fake's own elevateAccess and DELETE calls write records
 };
 
 // The tenant Activity Log's events and switches.
@@ -52,6 +55,8 @@ struct activity_log_settings {
   std::size_t page_size = 2;
   std::string next_link_override;
   bool empty_first_page = false;
+  seconds delay{0};          // an event is served only this long after its eventTimestamp
+  bool record_calls = true;  // the fake's own ARM calls write events
 };
 
 struct azure_state {
@@ -138,6 +143,32 @@ handled handle_activity_log(azure_state& st, const net::server_request& req, con
 std::optional<std::size_t> requested_activity_page(const azure_state& st, const parsed_target& target);
 // Fills what the caller left open (ids, time) and stores the event.
 activity_event store_activity_event(azure_state& st, activity_event e, timestamp now);
+// The "activity_log" object of POST /_fake/settings, and of GET /_fake/state.
+void apply_activity_settings(azure_state& st, const json& settings);
+json activity_state_json(const azure_state& st);
+
+// azure_call_log.cpp: what Azure's logs write about the fake's own ARM calls (§5.2, §6), each
+// log's part switched off by its record_calls. Called after the call succeeded, with its time.
+
+// Who made an ARM call, as the logs name them.
+struct call_origin {
+  std::string object_id;
+  std::string upn;     // a user's; "" for an app or a managed identity
+  std::string app_id;  // the app, or the public client a user signed in with
+  std::string ip;      // X-Forwarded-For's first address, else the user's `ip`, else the default
+  bool is_user = false;
+};
+call_origin origin_of(const azure_state& st, const issued_token& caller, const net::server_request& req);
+// elevateAccess: both logs.
+void record_elevation(azure_state& st, const call_origin& who, timestamp now);
+// A role assignment PUT (201): the Activity Log, with the body as the client sent it.
+void record_assignment_write(azure_state& st, const call_origin& who, const role_assignment& created,
+                             std::string_view request_body, timestamp now);
+// A role assignment DELETE (200): the Activity Log, and for User Access Administrator at "/"
+// held by a user, the directory audit's removal record.
+void record_assignment_delete(azure_state& st, const call_origin& who, const role_assignment& deleted, timestamp now);
+// Whether a stored record is served yet: its log's delay has passed since its time.
+bool ingested(seconds delay, timestamp when, timestamp now);
 
 // azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
 handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);

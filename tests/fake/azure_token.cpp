@@ -138,7 +138,7 @@ struct token_request {
     if (auto bad = check_scope(field(form, "scope").value_or(""), false)) {
       return fail(*bad, "bad scope");
     }
-    return issue({app.object_id, fmt::format("app '{}' (federated)", app.display_name), app.client_id, false, {}});
+    return issue({app.object_id, fmt::format("app '{}' (federated)", app.display_name), app.client_id, false, {}, ""});
   }
 
   // An assertion signed with a certificate uploaded to the app (§1.1): azure_assertion.cpp.
@@ -156,7 +156,8 @@ struct token_request {
     if (auto bad = check_scope(field(form, "scope").value_or(""), false)) {
       return fail(*bad, "bad scope");
     }
-    return issue({app.object_id, fmt::format("app '{}' (certificate)", app.display_name), app.client_id, false, {}});
+    return issue(
+        {app.object_id, fmt::format("app '{}' (certificate)", app.display_name), app.client_id, false, {}, ""});
   }
 
   handled client_credentials_grant(const form_fields& form) const {
@@ -199,8 +200,12 @@ struct token_request {
     if (auto bad = check_scope(field(form, "scope").value_or(""), false)) {
       return fail(*bad, "bad scope");
     }
-    return issue(
-        {app->second.object_id, fmt::format("app '{}'", app->second.display_name), app->second.client_id, false, {}});
+    return issue({app->second.object_id,
+                  fmt::format("app '{}'", app->second.display_name),
+                  app->second.client_id,
+                  false,
+                  {},
+                  ""});
   }
 
   handled password_grant(const form_fields& form) const {
@@ -228,7 +233,8 @@ struct token_request {
                   fmt::format("user '{}'", user->second.upn),
                   field(form, "client_id").value_or(""),
                   true,
-                  {}});
+                  {},
+                  user->second.upn});
   }
 };
 

@@ -41,7 +41,8 @@ json state_json(const azure_state& st) {
   }
   json users = json::array();
   for (const auto& [upn, user] : st.users) {
-    users.push_back({{"upn", user.upn}, {"object_id", user.object_id}, {"display_name", user.display_name}});
+    users.push_back(
+        {{"upn", user.upn}, {"object_id", user.object_id}, {"display_name", user.display_name}, {"ip", user.ip}});
   }
   json assignments = json::array();
   for (const auto& a : st.assignments) {
@@ -74,6 +75,7 @@ json state_json(const azure_state& st) {
           {"faults", faults},
           {"graph", graph_state_json(st)},
           {"entra_audit", audit_state_json(st)},
+          {"activity_log", activity_state_json(st)},
           {"counts", counts}};
 }
 
@@ -92,9 +94,14 @@ result<user_account> user_from_json(const json& j) {
       !j.value("object_id", json()).is_string()) {
     return make_error(error_kind::config, "users[]: needs upn, password and object_id strings");
   }
+  if (j.contains("ip") && !j.at("ip").is_string()) {
+    return make_error(error_kind::config, "users[]: 'ip' must be a string");
+  }
   const std::string upn = j.at("upn").get<std::string>();
-  return user_account{upn, j.at("password").get<std::string>(), normalize_guid(j.at("object_id").get<std::string>()),
-                      j.value("display_name", upn)};
+  user_account user{upn, j.at("password").get<std::string>(), normalize_guid(j.at("object_id").get<std::string>()),
+                    j.value("display_name", upn)};
+  user.ip = j.value("ip", user.ip);
+  return user;
 }
 
 result<role_definition> definition_from_json(const json& j) {
@@ -205,6 +212,9 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   }
   if (body.contains("entra_audit")) {
     apply_audit_settings(st, body.at("entra_audit"));
+  }
+  if (body.contains("activity_log")) {
+    apply_activity_settings(st, body.at("activity_log"));
   }
   return json_response(200, state_json(st));
 }
@@ -508,6 +518,16 @@ void fake_azure::set_directory_audit_next_link_override(std::string url) {
   impl_->state.audits.next_link_override = std::move(url);
 }
 
+void fake_azure::set_directory_audit_delay(seconds delay) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.audits.delay = std::max(delay, seconds{0});
+}
+
+void fake_azure::set_directory_audit_record_calls(bool record) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.audits.record_calls = record;
+}
+
 activity_event fake_azure::add_activity_event(activity_event e) {
   const std::lock_guard lock(impl_->mutex);
   return store_activity_event(impl_->state, std::move(e), wall_now() + impl_->state.clock_offset);
@@ -526,6 +546,16 @@ void fake_azure::set_activity_log_next_link_override(std::string url) {
 void fake_azure::set_activity_log_empty_first_page(bool empty) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.activity.empty_first_page = empty;
+}
+
+void fake_azure::set_activity_log_delay(seconds delay) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.activity.delay = std::max(delay, seconds{0});
+}
+
+void fake_azure::set_activity_log_record_calls(bool record) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.activity.record_calls = record;
 }
 
 void fake_azure::expire_tokens() {

@@ -105,11 +105,16 @@ struct managed_identity {
   std::string display_name;
 };
 
+// The caller's address the logs write when a request says nothing better (no
+// X-Forwarded-For): the fake sees only loopback. A documentation address (RFC 5737).
+inline constexpr std::string_view default_caller_ip = "203.0.113.7";
+
 struct user_account {
   std::string upn;
   std::string password;
   std::string object_id;
   std::string display_name;
+  std::string ip{default_caller_ip};  // where this user's calls come from, as the logs write it
 };
 
 struct role_assignment {
@@ -176,6 +181,7 @@ struct directory_audit {
   std::optional<std::string> service_principal_id;
   // targetResources[0], type "User": whose elevation it is; nullopt: the initiating user.
   std::optional<std::string> target_user_id;
+  std::optional<std::string> target_user_upn;  // its userPrincipalName; null when unset
   std::string operation_name = "Microsoft.Authorization/elevateAccess/action";  // additionalDetails
 };
 
@@ -196,11 +202,12 @@ struct activity_event {
   std::string caller_upn;                    // claims upn, and `caller` when set
   std::string caller_object_id;              // claims objectidentifier, and `caller` when there is no UPN
   std::string caller_app_id;                 // claims appid
-  std::string caller_ip = "203.0.113.7";     // httpRequest.clientIpAddress and claims ipaddr
+  std::string caller_ip{default_caller_ip};  // httpRequest.clientIpAddress and claims ipaddr
   std::string correlation_id;                // made up when empty
   std::string resource_id;                   // "": "/providers/Microsoft.Authorization" (an elevation)
   std::optional<std::string> request_body;   // properties.requestbody, verbatim (JSON in a string)
   std::optional<std::string> response_body;  // properties.responseBody, verbatim
+  std::string http_method;                   // httpRequest.method; "": the operation's (POST, PUT, DELETE)
 };
 
 // The event as the Activity Log writes it (§5.1), in the tenant `tenant_id`.
@@ -299,6 +306,13 @@ class fake_azure {
   void set_directory_audit_page_size(std::size_t n);       // at least 1; default 2
   void set_directory_audit_denied(bool denied);
   void set_directory_audit_next_link_override(std::string url);
+  // A record is served only once `delay` has passed since its activityDateTime (the fake's
+  // clock), and then with that time: a log that ingests late. 0 (the default): at once.
+  void set_directory_audit_delay(seconds delay);
+  // Whether the fake's own calls write records, as Azure does (default true): elevateAccess
+  // writes the elevation record, a DELETE of User Access Administrator at "/" held by a user
+  // the removal record. Off, for tests that add their own.
+  void set_directory_audit_record_calls(bool record);
 
   // The tenant Activity Log (§5): GET /providers/Microsoft.Insights/eventtypes/management/values
   // with the documented eventTimestamp window, newest first, paged by nextLink; a window that
@@ -309,6 +323,13 @@ class fake_azure {
   void set_activity_log_next_link_override(std::string url);
   // The first page of every window is empty but has a nextLink, as SDK users report (§5).
   void set_activity_log_empty_first_page(bool empty);
+  // An event is served only once `delay` has passed since its eventTimestamp (the fake's clock),
+  // and then with that timestamp: events that arrive late. 0 (the default): at once.
+  void set_activity_log_delay(seconds delay);
+  // Whether the fake's own ARM calls write events, as Azure does (default true): BeginRequest
+  // and EndRequest of elevateAccess, and of every role assignment PUT and DELETE. Off, for
+  // tests that add their own.
+  void set_activity_log_record_calls(bool record);
 
   void inject_fault(fault f);
   void clear_faults();
