@@ -74,6 +74,7 @@ json state_json(const azure_state& st) {
           {"faults", faults},
           {"graph", graph_state_json(st)},
           {"entra_audit", audit_state_json(st)},
+          {"directory_objects", directory_objects_state_json(st)},
           {"counts", counts}};
 }
 
@@ -206,6 +207,9 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   if (body.contains("entra_audit")) {
     apply_audit_settings(st, body.at("entra_audit"));
   }
+  if (body.contains("directory_objects")) {
+    apply_directory_objects_settings(st, body.at("directory_objects"));
+  }
   return json_response(200, state_json(st));
 }
 
@@ -291,6 +295,9 @@ net::server_response fake_azure::impl::handle(const net::server_request& req, bo
         }
         if (route == azure_route::activity_log) {
           return handle_activity_log(state, req, target, now);
+        }
+        if (route == azure_route::directory_objects) {
+          return handle_directory_objects(state, req, target, now);
         }
         return route == azure_route::token ? handle_token(state, req, target, now)
                                            : handle_arm(state, route, req, target, now);
@@ -506,6 +513,11 @@ void fake_azure::set_directory_audit_denied(bool denied) {
 void fake_azure::set_directory_audit_next_link_override(std::string url) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.audits.next_link_override = std::move(url);
+}
+
+void fake_azure::set_directory_objects_denied(bool denied) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.directory_objects_denied = denied;
 }
 
 activity_event fake_azure::add_activity_event(activity_event e) {
