@@ -492,6 +492,9 @@ azure_route classify(std::string_view path) {
   if (is_activity_log_path(p)) {
     return azure_route::activity_log;
   }
+  if (is_directory_objects_path(p)) {
+    return azure_route::directory_objects;
+  }
   return azure_route::other;
 }
 

@@ -38,7 +38,7 @@ role_definition builtin(std::string name, std::string role_name, std::string des
   return d;
 }
 
-constexpr std::array<std::pair<azure_route, std::string_view>, 11> route_names{{
+constexpr std::array<std::pair<azure_route, std::string_view>, 12> route_names{{
     {azure_route::token, "token"},
     {azure_route::role_assignments, "role_assignments"},
     {azure_route::role_definitions, "role_definitions"},
@@ -50,6 +50,7 @@ constexpr std::array<std::pair<azure_route, std::string_view>, 11> route_names{{
     {azure_route::identity, "identity"},
     {azure_route::entra_audit, "entra_audit"},
     {azure_route::activity_log, "activity_log"},
+    {azure_route::directory_objects, "directory_objects"},
 }};
 
 constexpr std::array<std::pair<fault_kind, std::string_view>, 12> kind_names{{

@@ -84,6 +84,8 @@ struct azure_state {
   graph_settings graph;                // Resource Graph: quota, skip token override, truncation
   audit_settings audits;               // Graph directory audits
   activity_log_settings activity;      // the tenant Activity Log
+  // getByIds answers 403 Authorization_RequestDenied (no Directory.Read.All).
+  bool directory_objects_denied = false;
   std::map<azure_route, std::size_t> counts;
   std::vector<recorded_request> requests;
   seeded_rng random = seeded_rng::from_entropy();
@@ -169,6 +171,14 @@ void record_assignment_write(azure_state& st, const call_origin& who, const role
 void record_assignment_delete(azure_state& st, const call_origin& who, const role_assignment& deleted, timestamp now);
 // Whether a stored record is served yet: its log's delay has passed since its time.
 bool ingested(seconds delay, timestamp when, timestamp now);
+
+// azure_graph_objects.cpp: POST /v1.0/directoryObjects/getByIds (principal names), and the
+// "directory_objects" object of POST /_fake/settings and GET /_fake/state.
+bool is_directory_objects_path(std::string_view lower_path);
+handled handle_directory_objects(azure_state& st, const net::server_request& req, const parsed_target& target,
+                                 timestamp now);
+void apply_directory_objects_settings(azure_state& st, const json& settings);
+json directory_objects_state_json(const azure_state& st);
 
 // azure_identity.cpp: the managed identity endpoint (IMDS and App Service).
 handled handle_identity(azure_state& st, const net::server_request& req, const parsed_target& target, timestamp now);

@@ -76,6 +76,7 @@ json state_json(const azure_state& st) {
           {"graph", graph_state_json(st)},
           {"entra_audit", audit_state_json(st)},
           {"activity_log", activity_state_json(st)},
+          {"directory_objects", directory_objects_state_json(st)},
           {"counts", counts}};
 }
 
@@ -216,6 +217,9 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
   if (body.contains("activity_log")) {
     apply_activity_settings(st, body.at("activity_log"));
   }
+  if (body.contains("directory_objects")) {
+    apply_directory_objects_settings(st, body.at("directory_objects"));
+  }
   return json_response(200, state_json(st));
 }
 
@@ -301,6 +305,9 @@ net::server_response fake_azure::impl::handle(const net::server_request& req, bo
         }
         if (route == azure_route::activity_log) {
           return handle_activity_log(state, req, target, now);
+        }
+        if (route == azure_route::directory_objects) {
+          return handle_directory_objects(state, req, target, now);
         }
         return route == azure_route::token ? handle_token(state, req, target, now)
                                            : handle_arm(state, route, req, target, now);
@@ -526,6 +533,11 @@ void fake_azure::set_directory_audit_delay(seconds delay) {
 void fake_azure::set_directory_audit_record_calls(bool record) {
   const std::lock_guard lock(impl_->mutex);
   impl_->state.audits.record_calls = record;
+}
+
+void fake_azure::set_directory_objects_denied(bool denied) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.directory_objects_denied = denied;
 }
 
 activity_event fake_azure::add_activity_event(activity_event e) {

@@ -27,7 +27,8 @@ namespace rootwatch::fake {
 // `identity` is the managed identity endpoint (IMDS and App Service style), on its own plain
 // HTTP port (serve_identity_endpoint). `entra_audit` is Graph's auditLogs/directoryAudits,
 // served on the same base URL.
-// `activity_log` is the tenant Activity Log (§5).
+// `activity_log` is the tenant Activity Log (§5). `directory_objects` is Graph's
+// directoryObjects/getByIds (principal names).
 enum class azure_route {
   token,
   role_assignments,
@@ -40,6 +41,7 @@ enum class azure_route {
   identity,
   entra_audit,
   activity_log,
+  directory_objects,
 };
 
 std::string_view to_string(azure_route r);
@@ -313,6 +315,11 @@ class fake_azure {
   // writes the elevation record, a DELETE of User Access Administrator at "/" held by a user
   // the removal record. Off, for tests that add their own.
   void set_directory_audit_record_calls(bool record);
+
+  // Graph directoryObjects/getByIds (POST /v1.0/directoryObjects/getByIds on the same base URL),
+  // answered from the users, apps and managed identities above: 403 Authorization_RequestDenied,
+  // as for an app without Directory.Read.All.
+  void set_directory_objects_denied(bool denied);
 
   // The tenant Activity Log (§5): GET /providers/Microsoft.Insights/eventtypes/management/values
   // with the documented eventTimestamp window, newest first, paged by nextLink; a window that

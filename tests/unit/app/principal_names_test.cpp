@@ -1,0 +1,264 @@
+// The per-tenant principal name cache against the fake's Graph getByIds: names filled where
+// known, a second call asking nothing, unknown ids remembered for an hour and names for six,
+// a 403 leaving display_name null and logged once with the permission to grant (and Graph left
+// alone for a while), transient failures at debug until they last, and never an error for the
+// caller.
+
+#include "app/principal_names.hpp"
+#include "auth/client_secret.hpp"
+#include "auth/token_cache.hpp"
+#include "common/json.hpp"
+#include "support/azure_env.hpp"
+#include "support/run_coro.hpp"
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+namespace rootwatch::app {
+namespace {
+
+using testing_support::run_coro;
+using namespace std::chrono_literals;
+
+constexpr std::string_view alice = "5c1e7a52-3f0b-4d8e-9a61-2b7c4e9f0d13";
+constexpr std::string_view pipeline = "84b80893-8749-40a3-97b7-68513b600544";
+constexpr std::string_view nobody = "0b944de3-e0fc-4774-a49a-b135213725ef";
+
+// The lines the default logger writes while alive, from `level` up.
+class log_capture {
+ public:
+  explicit log_capture(spdlog::level::level_enum level = spdlog::level::info) : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+    logger->set_level(level);
+    spdlog::set_default_logger(logger);
+  }
+  ~log_capture() { spdlog::set_default_logger(previous_); }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+
+  int lines_with(const std::string& needle) const {
+    std::istringstream in(out_.str());
+    int n = 0;
+    for (std::string line; std::getline(in, line);) {
+      n += line.find(needle) != std::string::npos ? 1 : 0;
+    }
+    return n;
+  }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+engine::assignment row(std::string_view principal) {
+  engine::assignment a;
+  a.id = "/providers/Microsoft.Authorization/roleAssignments/" + std::string(principal);
+  a.scope = "/";
+  a.principal.id = std::string(principal);
+  a.principal.type = "User";
+  return a;
+}
+
+class principal_names_test : public testing_support::azure_env {
+ protected:
+  void SetUp() override {
+    azure_env::SetUp();
+    auth::client_secret_options o;
+    o.authority = azure_->base_url();
+    o.tenant_id = azure_->tenant_id();
+    o.client_id = std::string(testing_support::test_client_id);
+    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
+    o.retry = {2, 10ms, 20ms, 1s};
+    tokens_ = std::make_unique<auth::token_cache>(
+        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
+    options_.tenant = "contoso";
+    options_.graph_base = azure_->base_url();
+    options_.timeout = 5s;
+    options_.retry = net::retry_policy{2, 10ms, 20ms, 2s};
+    azure_->add_user({"alice@contoso.example", "pw", std::string(alice), "Alice Example"});
+    fake::managed_identity mi;
+    mi.client_id = "11111111-2222-3333-4444-555555555555";
+    mi.object_id = std::string(pipeline);
+    mi.display_name = "deploy-pipeline";
+    azure_->add_managed_identity(mi);
+    names_ = std::make_unique<principal_names>(*http_, *tokens_, options_, random_, wall_);
+  }
+
+  std::vector<engine::assignment> resolved(std::vector<engine::assignment> rows) {
+    run_coro(io_, resolve_into(rows));
+    return rows;
+  }
+
+  awaitable<bool> resolve_into(std::vector<engine::assignment>& rows) {
+    co_await names_->resolve(rows);
+    co_return true;
+  }
+
+  std::vector<fake::recorded_request> lookups() const {
+    std::vector<fake::recorded_request> out;
+    for (auto& r : azure_->requests()) {
+      if (r.route == fake::azure_route::directory_objects) {
+        out.push_back(r);
+      }
+    }
+    return out;
+  }
+
+  static json asked(const fake::recorded_request& r) { return json::parse(r.body).at("ids"); }
+
+  principal_names_options options_;
+  std::unique_ptr<auth::token_cache> tokens_;
+  std::unique_ptr<principal_names> names_;
+};
+
+TEST_F(principal_names_test, fills_known_names_and_a_second_call_asks_nothing) {
+  auto rows = resolved({row(alice), row(pipeline), row(nobody), row("5C1E7A52-3F0B-4D8E-9A61-2B7C4E9F0D13")});
+  EXPECT_EQ(rows[0].principal.display_name, "Alice Example");
+  EXPECT_EQ(rows[1].principal.display_name, "deploy-pipeline");
+  EXPECT_FALSE(rows[2].principal.display_name) << "an id Graph does not know stays null";
+  EXPECT_EQ(rows[3].principal.display_name, "Alice Example") << "ids in any case";
+  ASSERT_EQ(lookups().size(), 1u);
+  EXPECT_EQ(asked(lookups()[0]).size(), 3u) << "each id once";
+  EXPECT_FALSE(names_->last_error());
+
+  wall_.advance(30min);
+  auto again = resolved({row(alice), row(pipeline), row(nobody)});
+  EXPECT_EQ(again[0].principal.display_name, "Alice Example");
+  EXPECT_EQ(again[1].principal.display_name, "deploy-pipeline");
+  EXPECT_FALSE(again[2].principal.display_name);
+  EXPECT_EQ(lookups().size(), 1u) << "names and not-found answers both come from the cache";
+  EXPECT_EQ(names_->lookups(), 1u);
+
+  // A new principal is asked for alone.
+  azure_->add_user({"bob@contoso.example", "pw", "b75a5ab2-fe55-4463-bd31-d21ad555c6e0", "Bob"});
+  auto with_bob = resolved({row(alice), row("b75a5ab2-fe55-4463-bd31-d21ad555c6e0")});
+  EXPECT_EQ(with_bob[1].principal.display_name, "Bob");
+  ASSERT_EQ(lookups().size(), 2u);
+  EXPECT_EQ(asked(lookups()[1]), json::array({"b75a5ab2-fe55-4463-bd31-d21ad555c6e0"}));
+}
+
+TEST_F(principal_names_test, not_found_is_remembered_for_an_hour_and_names_for_six) {
+  resolved({row(alice), row(nobody)});
+  ASSERT_EQ(lookups().size(), 1u);
+
+  wall_.advance(59min);
+  resolved({row(alice), row(nobody)});
+  EXPECT_EQ(lookups().size(), 1u) << "the negative entry still holds";
+
+  wall_.advance(2min);
+  azure_->add_user({"late@contoso.example", "pw", std::string(nobody), "Created Later"});
+  auto rows = resolved({row(alice), row(nobody)});
+  ASSERT_EQ(lookups().size(), 2u) << "after an hour the unknown id is asked for again";
+  EXPECT_EQ(asked(lookups()[1]), json::array({nobody})) << "alice's name is still cached";
+  EXPECT_EQ(rows[1].principal.display_name, "Created Later");
+
+  wall_.advance(5h);
+  resolved({row(alice)});
+  ASSERT_EQ(lookups().size(), 3u) << "after six hours a name is asked for again";
+  EXPECT_EQ(asked(lookups()[2]), json::array({alice}));
+}
+
+TEST_F(principal_names_test, a_403_leaves_names_null_and_is_logged_once_naming_the_permission) {
+  log_capture log;
+  azure_->set_directory_objects_denied(true);
+  auto rows = resolved({row(alice), row(pipeline)});
+  EXPECT_FALSE(rows[0].principal.display_name);
+  EXPECT_FALSE(rows[1].principal.display_name);
+  ASSERT_TRUE(names_->last_error());
+  EXPECT_EQ(names_->last_error()->kind, error_kind::permission);
+  EXPECT_NE(names_->last_error()->message.find("Directory.Read.All"), std::string::npos);
+  EXPECT_EQ(log.lines_with("Directory.Read.All"), 1) << log.text();
+  EXPECT_EQ(log.lines_with("tenant contoso"), 1) << log.text();
+
+  // Graph is left alone for a while: the answer will not change until someone grants it.
+  resolved({row(alice)});
+  EXPECT_EQ(lookups().size(), 1u);
+
+  // Asked again later, still refused: still one warning in all.
+  wall_.advance(16min);
+  resolved({row(alice)});
+  wall_.advance(16min);
+  resolved({row(alice)});
+  EXPECT_EQ(lookups().size(), 3u);
+  EXPECT_EQ(log.lines_with("Directory.Read.All"), 1) << log.text();
+
+  // Granted: names come, the error clears, and the log says so.
+  azure_->set_directory_objects_denied(false);
+  wall_.advance(16min);
+  auto granted = resolved({row(alice)});
+  EXPECT_EQ(granted[0].principal.display_name, "Alice Example");
+  EXPECT_FALSE(names_->last_error());
+  EXPECT_EQ(log.lines_with("available again"), 1) << log.text();
+}
+
+TEST_F(principal_names_test, transient_failures_are_debug_lines_until_they_last_an_hour) {
+  log_capture log;
+  fake::fault f;
+  f.route = fake::azure_route::directory_objects;
+  f.kind = fake::fault_kind::status;
+  f.status = 503;
+  f.count = std::nullopt;
+  azure_->inject_fault(f);
+
+  auto rows = resolved({row(alice)});
+  EXPECT_FALSE(rows[0].principal.display_name);
+  ASSERT_TRUE(names_->last_error());
+  EXPECT_TRUE(names_->last_error()->retryable);
+  EXPECT_EQ(log.lines_with("principal display names"), 0) << "one bad minute is not worth a warning:\n" << log.text();
+  wall_.advance(30min);
+  resolved({row(alice)});
+  EXPECT_EQ(log.lines_with("principal display names"), 0) << log.text();
+
+  wall_.advance(31min);
+  resolved({row(alice)});
+  EXPECT_EQ(log.lines_with("principal display names unavailable for"), 1) << log.text();
+  wall_.advance(10min);
+  resolved({row(alice)});
+  EXPECT_EQ(log.lines_with("principal display names"), 1) << "said once per cause:\n" << log.text();
+  EXPECT_EQ(lookups().size(), 4u * 2u) << "asked every call, two attempts each: the cache holds no failure";
+
+  azure_->clear_faults();
+  auto back = resolved({row(alice)});
+  EXPECT_EQ(back[0].principal.display_name, "Alice Example");
+  EXPECT_FALSE(names_->last_error());
+}
+
+TEST_F(principal_names_test, names_gives_a_map_of_the_known_ones_and_never_fails) {
+  auto known = run_coro(io_, names_->names({std::string(alice), std::string(nobody), "not-a-guid"}));
+  EXPECT_EQ(known, (std::map<std::string, std::string>{{std::string(alice), "Alice Example"}}));
+
+  fake::fault f;
+  f.route = fake::azure_route::directory_objects;
+  f.kind = fake::fault_kind::garbage;
+  f.count = std::nullopt;
+  azure_->inject_fault(f);
+  auto partly = run_coro(io_, names_->names({std::string(alice), std::string(pipeline)}));
+  EXPECT_EQ(partly, (std::map<std::string, std::string>{{std::string(alice), "Alice Example"}}))
+      << "the cache still answers what it knows";
+  ASSERT_TRUE(names_->last_error());
+  EXPECT_EQ(names_->last_error()->kind, error_kind::parse);
+}
+
+TEST_F(principal_names_test, a_name_withheld_by_graph_is_said_once) {
+  log_capture log;
+  fake::fault f;
+  f.route = fake::azure_route::directory_objects;
+  f.kind = fake::fault_kind::wrong_types;
+  f.field = "value[].displayName";
+  f.count = 2;
+  azure_->inject_fault(f);
+  auto rows = resolved({row(alice)});
+  EXPECT_FALSE(rows[0].principal.display_name);
+  EXPECT_FALSE(names_->last_error()) << "an answer, just without a name";
+  wall_.advance(61min);
+  resolved({row(alice)});
+  EXPECT_EQ(lookups().size(), 2u);
+  EXPECT_EQ(log.lines_with("without a display name"), 1) << log.text();
+}
+
+}  // namespace
+}  // namespace rootwatch::app
