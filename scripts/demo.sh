@@ -2,8 +2,11 @@
 # The demo: rootwatch against the bundled fake Azure, end to end, on loopback.
 #   1. start the fake Azure (token endpoint + ARM) and a webhook receiver that checks signatures
 #   2. start `rootwatch run`, polling every 2 s
-#   3. a Global Administrator elevates access (POST .../elevateAccess): rootwatch must alert
+#   3. a Global Administrator elevates access (POST .../elevateAccess): rootwatch must alert,
+#      naming her and her IP address from the logs
 #   4. the assignment at "/" is removed again: rootwatch must resolve the alert
+#   5. she elevates and revokes within one poll interval, so no snapshot sees it: rootwatch
+#      must still send elevation.event from the logs, naming her and her IP address
 # usage: scripts/demo.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: $0 BUILD_DIR}
@@ -38,6 +41,11 @@ wait_for() {
     sleep 0.2
   done
 }
+# The alerts of kinds matching KIND (a regular expression) among the JSON bodies the receiver
+# printed, whole: the fake prints each body with its keys sorted, "{" and "}" at column 0.
+alerts_of() {
+  awk -v kind="$1" '/^\{/{buf=""; inb=1} inb{buf=buf $0 "\n"} /^\}/{if (inb && buf ~ ("\"kind\": \"" kind "\"")) printf "%s", buf; inb=0}'
+}
 json_field() { grep -o "\"$1\" *: *\"[^\"]*\"" | head -n 1 | sed 's/.*: *"\(.*\)"/\1/'; }
 
 started=$SECONDS
@@ -45,6 +53,7 @@ tenant_id=8d1f3a5c-7e42-4b19-9c60-2f5e8a7d3b14
 client_id=5b0c2a1e-9d34-4c7f-8e21-6a3f0b9d4c58
 app_oid=c3e1f9a2-4b6d-4e8f-a1c3-5d7e9f0b2a46
 alice_oid=a11ce000-1d2e-4f3a-8b5c-6d7e8f9a0b1c
+alice_ip=198.51.100.23
 head -c 24 /dev/urandom | base64 | tr -d '\n' >"$work/client-secret"
 printf 'whsec_%s' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" >"$work/signing.key"
 alice_password="elevate-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -55,7 +64,8 @@ cat >"$work/seed.json" <<JSON
   "apps": [{"client_id": "$client_id", "client_secret": "$(cat "$work/client-secret")",
             "object_id": "$app_oid", "display_name": "rootwatch (Reader at /)"}],
   "users": [{"upn": "alice@contoso.example", "password": "$alice_password",
-             "object_id": "$alice_oid", "display_name": "Alice, Global Administrator"}]
+             "object_id": "$alice_oid", "display_name": "Alice, Global Administrator",
+             "ip": "$alice_ip"}]
 }
 JSON
 
@@ -65,7 +75,7 @@ fake_pid=$!
 wait_for "$work/fake/endpoints.json" '"receiver"' 15 || fail "the fake Azure did not start"
 azure=$(json_field azure <"$work/fake/endpoints.json")
 receiver=$(json_field receiver <"$work/fake/endpoints.json")
-echo "   fake Azure:  $azure   (token endpoint and Azure Resource Manager)"
+echo "   fake Azure:  $azure   (token endpoint, ARM, Resource Graph, Activity Log, Microsoft Graph)"
 echo "   receiver:    $receiver (verifies Standard Webhooks signatures)"
 
 cat >"$work/rootwatch.toml" <<TOML
@@ -81,7 +91,7 @@ ca_file = "$work/fake/ca.pem"
 name          = "contoso"
 tenant_id     = "$tenant_id"
 poll_interval = "2s"
-sources       = ["arm"]
+sources       = ["arm", "resource_graph", "activity_log", "entra_audit"]
 baseline      = "alert"
 
   [tenant.credential]
@@ -114,7 +124,8 @@ say "2. Starting rootwatch (config: $work/rootwatch.toml)"
 "$rootwatch" run --config "$work/rootwatch.toml" >"$work/rootwatch.log" 2>&1 &
 rootwatch_pid=$!
 wait_for "$work/fake.log" "roleAssignments" 20 || fail "rootwatch did not poll the fake Azure"
-echo "   rootwatch polls GET /providers/Microsoft.Authorization/roleAssignments?\$filter=atScope() every 2 s;"
+echo "   every 2 s rootwatch lists the role assignments at \"/\" (ARM, and Resource Graph as a second"
+echo "   opinion) and reads the directory Activity Log and the Entra audit log since its last read;"
 echo "   nothing is assigned at \"/\" yet, so nothing is sent."
 sleep 2
 
@@ -132,6 +143,9 @@ echo "   POST /providers/Microsoft.Authorization/elevateAccess -> 200"
 wait_for "$work/fake.log" "assignment.created" 30 || fail "no assignment.created alert reached the receiver"
 echo "   rootwatch detected it and the receiver got, within $((SECONDS - elevated_at)) s:"
 awk '/assignment.created/{found=1} found{print "   | " $0; if (++n == 40) exit}' "$work/fake.log"
+alerts_of 'assignment[.]created' <"$work/fake.log" | grep -q "$alice_ip" ||
+  wait_for "$work/fake.log" '"kind": "elevation.event"' 20 ||
+  fail "neither the created alert nor an elevation.event named who elevated"
 
 say "4. The assignment at \"/\" is removed again"
 list=$(curl_azure -H "Authorization: Bearer $token" \
@@ -146,7 +160,36 @@ wait_for "$work/fake.log" "assignment.removed" 30 || fail "no assignment.removed
 echo "   rootwatch resolved the alert within $((SECONDS - removed_at)) s:"
 awk '/assignment.removed/{found=1} found{print "   | " $0; if (++n == 12) exit}' "$work/fake.log"
 
-say "5. Stopping rootwatch (SIGTERM)"
+say "5. Alice elevates and revokes again, within one poll interval (2 s)"
+mark=$(wc -l <"$work/fake.log")
+flash_started=$(date +%s%N)
+curl_azure -X POST -H "Authorization: Bearer $token" -d '' \
+  "$azure/providers/Microsoft.Authorization/elevateAccess?api-version=2016-07-01" >/dev/null
+list=$(curl_azure -H "Authorization: Bearer $token" \
+  "$azure/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&\$filter=atScope()")
+assignment=$(printf '%s' "$list" | json_field name)
+[ -n "$assignment" ] || fail "the second elevation is not in the fake Azure"
+curl_azure -X DELETE -H "Authorization: Bearer $token" \
+  "$azure/providers/Microsoft.Authorization/roleAssignments/$assignment?api-version=2022-04-01" >/dev/null
+flash_ms=$((($(date +%s%N) - flash_started) / 1000000))
+echo "   POST elevateAccess, then DELETE of the new assignment, $flash_ms ms apart: between two polls."
+flash_at=$SECONDS
+after_mark() { tail -n +"$((mark + 1))" "$work/fake.log"; }
+deadline=$((SECONDS + 30))
+until after_mark | alerts_of 'elevation[.]event' | grep -q '"detail": ".*elevated access'; do
+  [ $SECONDS -lt $deadline ] || fail "no elevation.event about the elevate-and-revoke reached the receiver"
+  sleep 0.2
+done
+event=$(after_mark | alerts_of 'elevation[.]event')
+printf '%s\n' "$event" | grep -q "alice@contoso.example" || fail "the elevation.event does not name alice"
+printf '%s\n' "$event" | grep -q "$alice_ip" || fail "the elevation.event does not name alice's IP address"
+echo "   within $((SECONDS - flash_at)) s the receiver got elevation.event:"
+printf '%s\n' "$event" | grep -E '"(kind|detail|upn|ip|source|event_id)"' | head -n 16 | sed 's/^/   | /'
+echo "   No listing ever showed that assignment: the directory Activity Log and the Entra audit log"
+echo "   recorded alice@contoso.example elevating from $alice_ip and revoking it, and rootwatch"
+echo "   reported both, each event once, with the log records as evidence."
+
+say "6. Stopping rootwatch (SIGTERM)"
 kill -TERM "$rootwatch_pid"
 code=0
 wait "$rootwatch_pid" || code=$?
@@ -156,10 +199,13 @@ echo "   rootwatch stopped cleanly (exit 0). Its log:"
 sed 's/^/   | /' "$work/rootwatch.log" | tail -n 15
 signed=$(grep -c "signature verified" "$work/fake.log" || true)
 [ "$signed" -ge 2 ] || fail "the receiver did not verify the signatures of both alerts"
-keys=$(grep -o '"correlation_key": *"[^"]*"' "$work/fake.log" | sort -u | wc -l)
+# The correlation keys of the first elevation's created and removed alerts.
+keys=$(alerts_of 'assignment[.](created|removed)' <"$work/fake.log" | grep '^  "correlation_key"' | sort -u | wc -l)
 [ "$keys" -eq 1 ] || fail "created and removed alerts do not share one correlation_key"
 
 say "Done in $((SECONDS - started)) s."
 echo "An elevation to User Access Administrator at \"/\" was detected and delivered as a signed"
 echo "assignment.created alert; its removal was delivered as assignment.removed with the same"
-echo "correlation_key. The receiver verified $signed Standard Webhooks signatures. Files: $work"
+echo "correlation_key. An elevate-and-revoke inside one poll interval, which no snapshot saw, was"
+echo "delivered as elevation.event naming alice@contoso.example and $alice_ip. The receiver"
+echo "verified $signed Standard Webhooks signatures. Files: $work"

@@ -2,6 +2,7 @@
 
 #include "app/credential_factory.hpp"
 #include "app/cycle_deadline.hpp"
+#include "app/principal_names.hpp"
 #include "app/secrets.hpp"
 #include "auth/client_secret.hpp"
 #include "auth/token_cache.hpp"
@@ -48,6 +49,14 @@ std::string describe(const engine::alert& a) {
                      s.principal.type.empty() ? "unknown type" : s.principal.type, a.rule, a.id);
 }
 
+principal_names_options names_options(const config::tenant_settings& t) {
+  principal_names_options o;
+  o.tenant = t.name;
+  o.graph_base = t.endpoints.graph;
+  o.timeout = t.request_timeout;
+  return o;
+}
+
 // Whether every watermark moved by at most a few minutes, none appeared and none went away.
 bool watermarks_close(const std::map<std::string, timestamp, std::less<>>& stored,
                       const std::map<std::string, timestamp, std::less<>>& next) {
@@ -78,6 +87,7 @@ struct watcher::impl {
         tokens(s.ex, make_credential(s, t), s.wall),
         sources(authority_first(make_sources(s, t, tokens))),
         logs(make_events ? make_events(s, t, tokens) : event_sources{}),
+        names(s.http, tokens, names_options(t), s.random, s.wall),
         timer(s.ex) {}
 
   // The authoritative source is gathered first, so that it has the most of the cycle's deadline
@@ -105,6 +115,7 @@ struct watcher::impl {
   auth::token_cache tokens;
   snapshot_sources sources;  // after `tokens`, which they use
   event_sources logs;        // likewise
+  principal_names names;     // likewise
   asio::steady_timer timer;
   bool stopping = false;
   bool committed = false;  // the last decision reached the store
@@ -150,9 +161,8 @@ void watcher::stop() {
 namespace {
 
 std::size_t elevation_events(const std::vector<engine::alert>& alerts) {
-  return static_cast<std::size_t>(std::count_if(alerts.begin(), alerts.end(), [](const engine::alert& a) {
-    return a.kind == engine::alert_kind::elevation;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      alerts.begin(), alerts.end(), [](const engine::alert& a) { return a.kind == engine::alert_kind::elevation; }));
 }
 
 }  // namespace
@@ -334,12 +344,40 @@ engine::events_output watcher::take_events(const engine::tenant_state& state, st
   return out;
 }
 
+namespace {
+
+// Display names only decorate alerts: a lookup that the deadline cuts short leaves them null.
+awaitable<result<bool>> name_principals(principal_names& names, std::vector<engine::snapshot*> listings) {
+  for (auto* listing : listings) {
+    co_await names.resolve(listing->assignments);
+  }
+  co_return true;
+}
+
+}  // namespace
+
 awaitable<cycle_report> watcher::cycle() {
   const auto started = std::chrono::steady_clock::now();
   // Never throws, and ends by the cycle's deadline.
   auto results = co_await gather(started);
   // The logs after the snapshots: the authoritative view has the most of the deadline.
   auto logs = co_await gather_events(started);
+  // Names last: they only decorate alerts, and the logs matter more than they do.
+  std::vector<engine::snapshot*> listings;
+  for (auto& g : results) {
+    if (g.outcome.listing) {
+      listings.push_back(&*g.outcome.listing);
+    }
+  }
+  if (!listings.empty()) {
+    auto named =
+        co_await within_deadline(name_principals(impl_->names, std::move(listings)), started + tenant_.cycle_timeout,
+                                 make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true),
+                                 fmt::format("tenant {}: looking up principal names", tenant_.name));
+    if (!named) {
+      spdlog::debug("tenant {}: principal names left out this cycle: {}", tenant_.name, named.error().message);
+    }
+  }
   std::optional<error> problem;
   try {
     co_return decide(results, logs, started);
