@@ -7,6 +7,8 @@
 #include "e2e/harness.hpp"
 #include "fake/test_client.hpp"
 
+#include <fmt/format.h>
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -54,6 +56,67 @@ void log_elevation(environment& env, timestamp when, const std::string& correlat
   }
 }
 
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string form_encode(std::string_view s) {
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// Alice, a Global Administrator, as she would work: signed in with her password through a
+// public client, calling ARM herself. The fake writes her calls to its logs, as Azure does.
+struct alice_session {
+  environment& env;
+  std::string token;
+
+  explicit alice_session(environment& e) : env(e) {
+    env.azure().add_user({alice_upn, "correct horse battery", alice_id, "Alice", alice_ip});
+    const std::string body = fmt::format(
+        "grant_type=password&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&username={}&password={}&scope={}",
+        form_encode(alice_upn), form_encode("correct horse battery"), form_encode(env.azure().base_url() + "/.default"));
+    auto r = fake::fetch(read_text(env.dir() / "ca.pem"), "POST", env.azure().token_url(),
+                         {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
+    if (!r || r->status != 200) {
+      ADD_FAILURE() << (r ? r->body : r.error().message);
+      return;
+    }
+    token = json::parse(r->body).value("access_token", "");
+  }
+
+  int call(const std::string& method, const std::string& target) {
+    auto r = fake::fetch(read_text(env.dir() / "ca.pem"), method, env.azure().base_url() + target,
+                         {{"Authorization", "Bearer " + token}});
+    return r ? r->status : 0;
+  }
+
+  // POST elevateAccess, then DELETE the assignment it made: the whole thing in well under the
+  // poll interval.
+  void elevate_and_revoke() {
+    ASSERT_EQ(call("POST", "/providers/Microsoft.Authorization/elevateAccess?api-version=2016-07-01"), 200);
+    std::string name;
+    for (const auto& a : env.azure().assignments()) {
+      if (a.principal_id == alice_id) {
+        name = a.name;
+      }
+    }
+    ASSERT_FALSE(name.empty());
+    ASSERT_EQ(call("DELETE", "/providers/Microsoft.Authorization/roleAssignments/" + name + "?api-version=2022-04-01"),
+              200);
+  }
+};
+
 std::vector<fake::delivery> events_of(environment& env) {
   return accepted(env.receiver().deliveries(), "elevation.event");
 }
@@ -78,29 +141,44 @@ json source_health(std::uint16_t port, const std::string& source) {
 
 TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_with_who_and_where) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log"])");
+  write_sources(env, R"(["arm", "activity_log", "entra_audit"])");
+  alice_session alice(env);
+  // One cycle only, then none for a long time: the elevate-and-revoke falls between two polls.
+  std::string config = read_text(env.config_path());
+  config.replace(config.find("poll_interval = \"1s\""), 20, "poll_interval = \"6s\"");
+  std::ofstream(env.config_path(), std::ios::trunc) << config;
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
   ASSERT_TRUE(wait_until([&] { return source_health(port, "activity_log").value("status", "") == "ok"; }))
       << http_get_local(port, "/healthz").body << daemon.err();
+  const auto listings_before = env.azure().request_count(fake::azure_route::role_assignments);
 
-  // Elevated and revoked: the ARM list never shows it; only the log does.
-  const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
-  log_elevation(env, now - std::chrono::seconds{20}, "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
-  ASSERT_TRUE(env.receiver().wait_for([](const auto& all) { return !accepted(all, "elevation.event").empty(); },
-                                      wait_long))
+  alice.elevate_and_revoke();
+  ASSERT_EQ(env.azure().request_count(fake::azure_route::role_assignments), listings_before + 1)
+      << "no listing of the daemon's ran in between (only alice's own DELETE)";
+  ASSERT_TRUE(env.receiver().wait_for(
+      [](const auto& all) { return accepted(all, "elevation.event").size() >= 2; }, wait_long))
       << daemon.err();
-  std::this_thread::sleep_for(milliseconds{2'500});  // more cycles over the same window
-  const auto events = events_of(env);
-  ASSERT_EQ(events.size(), 1u) << "BeginRequest raises nothing; the EndRequest raises one, once";
+  std::this_thread::sleep_for(milliseconds{7'000});  // another cycle over the same windows
+  auto events = events_of(env);
+  ASSERT_EQ(events.size(), 2u) << "the elevation and the revocation, each once, though both logs hold the elevation";
+  std::sort(events.begin(), events.end(), [](const auto& x, const auto& y) {
+    return x.body_json->value("first_seen", "") < y.body_json->value("first_seen", "");
+  });
   const json& a = *events[0].body_json;
+  std::set<std::string> evidence;
+  for (const auto& e : a["evidence"]) {
+    evidence.insert(e.value("source", ""));
+  }
+  EXPECT_EQ(evidence, (std::set<std::string>{"activity_log", "entra_audit"})) << events[0].body;
+  EXPECT_NE(events[1].body_json->value("detail", "").find("deleted"), std::string::npos) << events[1].body;
+  EXPECT_EQ(a.value("correlation_key", "a"), events[1].body_json->value("correlation_key", "b"));
   EXPECT_EQ(a["actor"].value("upn", ""), alice_upn) << events[0].body;
   EXPECT_EQ(a["actor"].value("ip", ""), alice_ip);
   EXPECT_EQ(a["assignment"]["scope"], "/");
   EXPECT_EQ(a["assignment"]["role"]["id"], "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9");
   EXPECT_EQ(a["assignment"]["principal"]["id"], alice_id);
-  EXPECT_EQ(a["evidence"][0]["source"], "activity_log");
   EXPECT_FALSE(a["evidence"][0].value("event_id", "").empty());
   EXPECT_NE(a.value("detail", "").find(alice_ip), std::string::npos) << events[0].body;
   EXPECT_TRUE(accepted(env.receiver().deliveries(), "assignment.created").empty());
@@ -213,6 +291,61 @@ TEST(events, a_log_without_its_permission_names_the_role_to_grant_and_the_watch_
       << daemon.err();
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
+}
+
+TEST(events, the_entra_audit_log_without_audit_log_read_all_says_so_and_the_activity_log_still_alerts) {
+  environment env;
+  write_sources(env, R"(["arm", "activity_log", "entra_audit"])");
+  env.azure().set_directory_audit_denied(true);
+  alice_session alice(env);
+  auto daemon = env.start({"run", "--config", env.config_path().string()});
+  const auto port = health_port_in_log(daemon);
+  ASSERT_NE(port, 0) << daemon.err();
+  ASSERT_TRUE(wait_until([&] { return source_health(port, "entra_audit").value("status", "") == "error"; }))
+      << http_get_local(port, "/healthz").body;
+  EXPECT_NE(source_health(port, "entra_audit").value("last_error", "").find("AuditLog.Read.All"), std::string::npos)
+      << source_health(port, "entra_audit").dump();
+  alice.elevate_and_revoke();
+  ASSERT_TRUE(env.receiver().wait_for(
+      [](const auto& all) { return accepted(all, "elevation.event").size() >= 2; }, wait_long))
+      << daemon.err();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
+}
+
+TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_once) {
+  environment env;
+  write_sources(env, R"(["arm"])");
+  env.azure().add_user({"bob@contoso.example", "pw", "b0b00000-0000-4000-8000-000000000002", "Bob Builder"});
+  auto daemon = env.start({"run", "--config", env.config_path().string()});
+  env.elevate("b0b00000-0000-4000-8000-000000000002");
+  ASSERT_TRUE(
+      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
+      << daemon.err();
+  const auto created = accepted(env.receiver().deliveries(), "assignment.created");
+  EXPECT_EQ((*created[0].body_json)["assignment"]["principal"].value("display_name", ""), "Bob Builder")
+      << created[0].body;
+  daemon.signal(SIGTERM);
+  ASSERT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
+
+  // Without Directory.Read.All: null, and the log says why, once.
+  environment denied;
+  write_sources(denied, R"(["arm"])");
+  denied.azure().set_directory_objects_denied(true);
+  auto second = denied.start({"run", "--config", denied.config_path().string()});
+  denied.elevate();
+  ASSERT_TRUE(denied.receiver().wait_for(
+      [](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
+      << second.err();
+  std::this_thread::sleep_for(milliseconds{2'000});
+  const auto plain = accepted(denied.receiver().deliveries(), "assignment.created");
+  EXPECT_TRUE((*plain[0].body_json)["assignment"]["principal"]["display_name"].is_null()) << plain[0].body;
+  second.signal(SIGTERM);
+  ASSERT_EQ(second.wait(milliseconds{15'000}).value_or(-1), 0);
+  const std::string log = second.err();
+  const auto first = log.find("Directory.Read.All");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("Directory.Read.All", first + 1), std::string::npos) << "said once:\n" << log;
 }
 
 TEST(events, check_reports_an_elevation_the_logs_recorded_as_something_to_look_at) {
