@@ -47,19 +47,11 @@ awaitable<result<std::string>> arm_client::role_name(const std::string& role_id)
 }
 
 awaitable<result<engine::snapshot>> arm_client::snapshot() {
-  engine::snapshot snap;
-  snap.source = "arm";
   auto list = co_await list_root_assignments();
   if (!list) {
     co_return list.error();
   }
-  snap.taken_at = clock_.now();
-  auto named = co_await roles_.named(std::move(*list));
-  if (!named) {
-    co_return named.error();
-  }
-  snap.assignments = std::move(*named);
-  co_return snap;
+  co_return co_await roles_.snapshot("arm", std::move(*list), clock_.now());
 }
 
 }  // namespace rootwatch::azure

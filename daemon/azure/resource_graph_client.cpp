@@ -179,19 +179,11 @@ awaitable<result<std::vector<engine::assignment>>> resource_graph_client::list_a
 }
 
 awaitable<result<engine::snapshot>> resource_graph_client::snapshot() {
-  engine::snapshot snap;
-  snap.source = "resource_graph";
   auto list = co_await list_assignments();
   if (!list) {
     co_return list.error();
   }
-  snap.taken_at = clock_.now();
-  auto named = co_await roles_.named(std::move(*list));
-  if (!named) {
-    co_return named.error();
-  }
-  snap.assignments = std::move(*named);
-  co_return snap;
+  co_return co_await roles_.snapshot("resource_graph", std::move(*list), clock_.now());
 }
 
 }  // namespace rootwatch::azure
