@@ -5,6 +5,7 @@
 // an elevation revoked between two snapshots, are still seen. It only reads a window: the
 // watermark, its overlap and the de-duplication by eventDataId belong to the caller.
 
+#include "azure/bearer_client.hpp"
 #include "azure/source.hpp"
 #include "common/asio.hpp"
 #include "common/error.hpp"
@@ -14,18 +15,6 @@
 
 #include <string>
 #include <vector>
-
-namespace rootwatch {
-class clock;
-class rng;
-namespace net {
-class https_client;
-struct response;
-}  // namespace net
-namespace auth {
-class token_cache;
-}
-}  // namespace rootwatch
 
 namespace rootwatch::azure {
 
@@ -51,13 +40,8 @@ class activity_log_client final : public event_source {
   awaitable<result<std::vector<engine::audit_event>>> events(timestamp since, timestamp until) override;
 
  private:
-  awaitable<result<net::response>> get(std::string url);
-
-  net::https_client& http_;
-  auth::token_cache& tokens_;
   activity_log_options options_;
-  rng& random_;
-  const clock& clock_;
+  bearer_client api_;
 };
 
 }  // namespace rootwatch::azure

@@ -1,6 +1,7 @@
 #include "azure/activity_log_parse.hpp"
 
 #include "azure/arm_parse.hpp"
+#include "azure/json_fields.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "common/text.hpp"
@@ -28,8 +29,10 @@ const json& object_or_empty(const json* member) {
   return member != nullptr && member->is_object() ? *member : empty;
 }
 
+constexpr std::string_view page_what = "activity log page";
+
 error malformed(std::string_view detail) {
-  return make_error(error_kind::parse, fmt::format("malformed activity log page: {}", detail));
+  return malformed_answer(page_what, detail);
 }
 
 // The event kinds we take (§5.2); ARM's casing varies, so the names compare case-insensitively.
@@ -254,13 +257,11 @@ result<std::optional<engine::audit_event>> parse_event(const json& event) {
 }  // namespace
 
 result<activity_log_page> parse_activity_log_page(std::string_view body) {
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return malformed("the body is not JSON");
+  const auto parsed = parse_answer(body, page_what);
+  if (!parsed) {
+    return parsed.error();
   }
-  if (!j.is_object()) {
-    return malformed("the body is not a JSON object");
-  }
+  const json& j = *parsed;
   const json* value = find_member(j, "value");
   if (value == nullptr || !value->is_array()) {
     return malformed("no 'value' array");
@@ -277,13 +278,11 @@ result<activity_log_page> parse_activity_log_page(std::string_view body) {
       ++page.skipped;
     }
   }
-  const json* next = find_member(j, "nextLink");
-  if (next != nullptr && !next->is_string()) {
-    return malformed("'nextLink' is not a string");
+  auto next = json_fields{j, "", page_what}.optional_link("nextLink");
+  if (!next) {
+    return next.error();
   }
-  if (next != nullptr && !next->get_ref<const std::string&>().empty()) {
-    page.next_link = next->get<std::string>();
-  }
+  page.next_link = std::move(*next);
   return page;
 }
 

@@ -3,6 +3,7 @@
 // Source "arm": the role assignments at "/" from Azure Resource Manager, the authoritative
 // snapshot (azure-apis.md §4.1), with role names resolved.
 
+#include "azure/bearer_client.hpp"
 #include "azure/role_names.hpp"
 #include "azure/source.hpp"
 #include "common/asio.hpp"
@@ -11,18 +12,6 @@
 #include "net/retry.hpp"
 
 #include <string>
-
-namespace rootwatch {
-class clock;
-class rng;
-namespace net {
-class https_client;
-struct response;
-}  // namespace net
-namespace auth {
-class token_cache;
-}
-}  // namespace rootwatch
 
 namespace rootwatch::azure {
 
@@ -52,13 +41,9 @@ class arm_client final : public snapshot_source {
   awaitable<result<engine::snapshot>> snapshot() override;
 
  private:
-  awaitable<result<net::response>> get(std::string url, std::string what);
-
-  net::https_client& http_;
-  auth::token_cache& tokens_;
   arm_options options_;
-  rng& random_;
   const clock& clock_;
+  bearer_client api_;
   role_names roles_;
 };
 

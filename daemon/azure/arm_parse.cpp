@@ -1,58 +1,40 @@
 #include "azure/arm_parse.hpp"
 
+#include "azure/answer_error.hpp"
+#include "azure/json_fields.hpp"
 #include "common/json.hpp"
-#include "common/secret_scrub.hpp"
 #include "common/strings.hpp"
-#include "common/text.hpp"
 
 #include <fmt/format.h>
 
 namespace rootwatch::azure {
 namespace {
 
+constexpr std::string_view list_what = "role assignment list";
+
 error malformed(std::string_view detail) {
-  return make_error(error_kind::parse, fmt::format("malformed role assignment list: {}", detail));
+  return malformed_answer(list_what, detail);
 }
 
-result<std::optional<std::string>> optional_string(const json& object, const char* name) {
-  const json* v = find_member(object, name);
-  if (v == nullptr) {
-    return std::optional<std::string>{};
-  }
-  if (!v->is_string()) {
-    return malformed(fmt::format("'{}' is not a string", name));
-  }
-  return std::optional<std::string>{v->get<std::string>()};
-}
-
-result<std::string> required_string(const json& object, const char* name) {
-  auto v = optional_string(object, name);
-  if (!v) {
-    return v.error();
-  }
-  if (!*v || (*v)->empty()) {
-    return malformed(fmt::format("'{}' is missing", name));
-  }
-  return std::move(**v);
-}
-
-result<engine::assignment> parse_item(const json& item) {
+result<engine::assignment> parse_item(const json& item, std::size_t index) {
   if (!item.is_object()) {
     return malformed("an entry of 'value' is not an object");
   }
-  const json* props = find_member(item, "properties");
-  if (!props || !props->is_object()) {
+  const json* props_json = find_member(item, "properties");
+  if (!props_json || !props_json->is_object()) {
     return malformed("an entry has no 'properties' object");
   }
+  const json_fields entry{item, fmt::format("value[{}]", index), list_what};
+  const json_fields props = entry.at(*props_json, "properties");
   engine::assignment a;
-  auto id = required_string(item, "id");
-  auto scope = required_string(*props, "scope");
-  auto role = required_string(*props, "roleDefinitionId");
-  auto principal = required_string(*props, "principalId");
-  auto principal_type = optional_string(*props, "principalType");
-  auto condition = optional_string(*props, "condition");
-  auto created_on = optional_string(*props, "createdOn");
-  auto created_by = optional_string(*props, "createdBy");
+  auto id = entry.required_string("id");
+  auto scope = props.required_string("scope");
+  auto role = props.required_string("roleDefinitionId");
+  auto principal = props.required_string("principalId");
+  auto principal_type = props.optional_string("principalType");
+  auto condition = props.optional_string("condition");
+  auto created_on = props.optional_string("createdOn");
+  auto created_by = props.optional_string("createdBy");
   for (const auto* r : {&id, &scope, &role, &principal}) {
     if (!*r) {
       return r->error();
@@ -86,33 +68,29 @@ result<engine::assignment> parse_item(const json& item) {
 }  // namespace
 
 result<assignment_page> parse_role_assignment_page(std::string_view body) {
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return malformed("the body is not JSON");
+  const auto parsed = parse_answer(body, list_what);
+  if (!parsed) {
+    return parsed.error();
   }
-  if (!j.is_object()) {
-    return malformed("the body is not a JSON object");
-  }
+  const json& j = *parsed;
   const json* value = find_member(j, "value");
   if (!value || !value->is_array()) {
     return malformed("no 'value' array");
   }
   assignment_page page;
   page.items.reserve(value->size());
-  for (const auto& item : *value) {
-    auto a = parse_item(item);
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    auto a = parse_item((*value)[i], i);
     if (!a) {
       return a.error();
     }
     page.items.push_back(std::move(*a));
   }
-  auto next = optional_string(j, "nextLink");
+  auto next = json_fields{j, "", list_what}.optional_link("nextLink");
   if (!next) {
     return next.error();
   }
-  if (*next && !(*next)->empty()) {
-    page.next_link = std::move(**next);
-  }
+  page.next_link = std::move(*next);
   return page;
 }
 
@@ -130,6 +108,8 @@ result<std::string> parse_role_definition_name(std::string_view body) {
 }
 
 error arm_error(int status, std::string_view body, std::string_view what) {
+  // {"error":{"code","message"}}, or the flat {"code","message"} (also "Code"/"Message") that
+  // some services send.
   std::string code;
   std::string message;
   const json j = json::parse(body, nullptr, false);
@@ -137,43 +117,17 @@ error arm_error(int status, std::string_view body, std::string_view what) {
     const json* inner = find_member(j, "error");
     const json& e = inner && inner->is_object() ? *inner : j;
     for (const char* key : {"code", "Code"}) {
-      if (const json* c = find_member(e, key); c && c->is_string()) {
-        code = c->get<std::string>();
+      if (auto c = string_member(e, key)) {
+        code = std::move(*c);
       }
     }
     for (const char* key : {"message", "Message"}) {
-      if (const json* m = find_member(e, key); m && m->is_string()) {
-        message = m->get<std::string>();
+      if (auto m = string_member(e, key)) {
+        message = std::move(*m);
       }
     }
   }
-  // Scrub before cutting, so that no half of a secret survives; cut on a code-point boundary,
-  // so that a name such as "jörg@…" cut in its middle cannot make the text invalid UTF-8
-  // (invariant 10). make_error scrubs the whole text again.
-  code = cut_utf8(scrub_secrets(code), 100);
-  message = cut_utf8(scrub_secrets(message), 300);
-  std::string text = fmt::format("{} answered {}", what, status);
-  if (!code.empty()) {
-    text += " " + code;
-  }
-  if (!message.empty()) {
-    text += ": " + message;
-  }
-  error_kind kind = error_kind::http;
-  bool retryable = false;
-  if (status == 401) {
-    kind = error_kind::auth;
-  } else if (status == 403) {
-    kind = error_kind::permission;
-  } else if (status == 429) {
-    kind = error_kind::throttled;
-    retryable = true;
-  } else if (status == 408 || status >= 500) {
-    retryable = true;
-  }
-  auto e = make_error(kind, std::move(text), retryable);
-  e.http_status = status;
-  return e;
+  return answer_error(status, what, code, message);
 }
 
 }  // namespace rootwatch::azure

@@ -5,6 +5,7 @@
 // elevation revoked between two snapshots are seen. Needs the Graph application permission
 // AuditLog.Read.All; a 403 says so. Opt-in: not wired by default.
 
+#include "azure/bearer_client.hpp"
 #include "azure/source.hpp"
 #include "common/asio.hpp"
 #include "common/error.hpp"
@@ -14,18 +15,6 @@
 
 #include <string>
 #include <vector>
-
-namespace rootwatch {
-class clock;
-class rng;
-namespace net {
-class https_client;
-struct response;
-}  // namespace net
-namespace auth {
-class token_cache;
-}
-}  // namespace rootwatch
 
 namespace rootwatch::azure {
 
@@ -53,13 +42,8 @@ class entra_audit_client final : public event_source {
   awaitable<result<std::vector<engine::audit_event>>> events(timestamp since, timestamp until) override;
 
  private:
-  awaitable<result<net::response>> get(const std::string& url, std::size_t page);
-
-  net::https_client& http_;
-  auth::token_cache& tokens_;
   entra_audit_options options_;
-  rng& random_;
-  const clock& clock_;
+  bearer_client api_;
 };
 
 }  // namespace rootwatch::azure

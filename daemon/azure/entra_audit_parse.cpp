@@ -1,9 +1,10 @@
 #include "azure/entra_audit_parse.hpp"
 
+#include "azure/answer_error.hpp"
 #include "azure/builtin_roles.hpp"
+#include "azure/json_fields.hpp"
 #include "common/encoding.hpp"
 #include "common/json.hpp"
-#include "common/secret_scrub.hpp"
 #include "common/strings.hpp"
 #include "common/text.hpp"
 
@@ -24,56 +25,13 @@ constexpr std::string_view elevate_operation = "Microsoft.Authorization/elevateA
 constexpr std::string_view elevated_text = "User has elevated their access";
 constexpr std::string_view removed_text = "has been removed from the user";
 
+constexpr std::string_view page_what = "Graph directory audit page";
+
 error malformed(std::string_view detail) {
-  return make_error(error_kind::parse, fmt::format("malformed Graph directory audit page: {}", detail));
+  return malformed_answer(page_what, detail);
 }
 
-// Typed reads of one object, with the path that errors name ("value[3].initiatedBy.user").
-struct fields {
-  const json& object;
-  std::string path;
-
-  std::string name(std::string_view member) const { return fmt::format("{}.{}", path, member); }
-
-  result<std::optional<std::string>> optional_string(std::string_view member) const {
-    const json* v = find_member(object, member);
-    if (v == nullptr) {
-      return std::optional<std::string>{};
-    }
-    if (!v->is_string()) {
-      return malformed(fmt::format("{} is not a string", name(member)));
-    }
-    return std::optional<std::string>{v->get<std::string>()};
-  }
-
-  result<std::string> required_string(std::string_view member) const {
-    auto v = optional_string(member);
-    if (!v) {
-      return v.error();
-    }
-    if (!*v || (*v)->empty()) {
-      return malformed(fmt::format("{} is missing", name(member)));
-    }
-    return std::move(**v);
-  }
-
-  // An object member that may be absent or null (initiatedBy.app is null for a user, §9.5).
-  result<const json*> optional_object(std::string_view member) const {
-    const json* v = find_member(object, member);
-    if (v != nullptr && !v->is_object()) {
-      return malformed(fmt::format("{} is not an object", name(member)));
-    }
-    return v;
-  }
-
-  result<const json*> optional_array(std::string_view member) const {
-    const json* v = find_member(object, member);
-    if (v != nullptr && !v->is_array()) {
-      return malformed(fmt::format("{} is not an array", name(member)));
-    }
-    return v;
-  }
-};
+using fields = json_fields;
 
 // A GUID in canonical form, anything else (a doc placeholder, §9.8) as cut text: an audit
 // field, so an odd value is kept as written, never a reason to drop the record.
@@ -103,7 +61,7 @@ result<engine::actor_ref> read_actor(const fields& record) {
   if (*initiated == nullptr) {
     return actor;
   }
-  const fields by{**initiated, record.name("initiatedBy")};
+  const fields by = record.at(**initiated, "initiatedBy");
   auto user = by.optional_object("user");
   auto app = by.optional_object("app");
   if (!user) {
@@ -113,7 +71,7 @@ result<engine::actor_ref> read_actor(const fields& record) {
     return app.error();
   }
   if (*app != nullptr) {
-    const fields a{**app, by.name("app")};
+    const fields a = by.at(**app, "app");
     auto app_id = a.optional_string("appId");
     auto sp_id = a.optional_string("servicePrincipalId");
     for (const auto* r : {&app_id, &sp_id}) {
@@ -125,7 +83,7 @@ result<engine::actor_ref> read_actor(const fields& record) {
     actor.id = guid_or_text(*sp_id);
   }
   if (*user != nullptr) {
-    const fields u{**user, by.name("user")};
+    const fields u = by.at(**user, "user");
     auto id = u.optional_string("id");
     auto upn = u.optional_string("userPrincipalName");
     auto ip = u.optional_string("ipAddress");
@@ -160,7 +118,7 @@ result<std::optional<std::string>> detail(const fields& record, std::string_view
     if (!pair.is_object()) {
       return malformed(fmt::format("{} is not an object", path));
     }
-    const fields p{pair, path};
+    const fields p{pair, path, page_what};
     auto k = p.optional_string("key");
     auto v = p.optional_string("value");
     for (const auto* r : {&k, &v}) {
@@ -192,7 +150,7 @@ result<std::optional<std::string>> target_user(const fields& record) {
     if (!t.is_object()) {
       return malformed(fmt::format("{} is not an object", path));
     }
-    const fields f{t, path};
+    const fields f{t, path, page_what};
     auto id = f.optional_string("id");
     auto type = f.optional_string("type");
     for (const auto* r : {&id, &type}) {
@@ -224,7 +182,7 @@ result<std::optional<engine::audit_event>> parse_record(const json& item, std::s
   if (!item.is_object()) {
     return malformed(fmt::format("{} is not an object", path));
   }
-  const fields record{item, path};
+  const fields record{item, path, page_what};
   auto id = record.required_string("id");
   auto when = record.required_string("activityDateTime");
   auto display = record.optional_string("activityDisplayName");
@@ -314,13 +272,11 @@ std::string entra_audit_url(std::string_view graph_base, timestamp since, timest
 }
 
 result<entra_audit_page> parse_entra_audit_page(std::string_view body) {
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return malformed("the body is not JSON");
+  const auto parsed = parse_answer(body, page_what);
+  if (!parsed) {
+    return parsed.error();
   }
-  if (!j.is_object()) {
-    return malformed("the body is not a JSON object");
-  }
+  const json& j = *parsed;
   const json* value = find_member(j, "value");
   if (value == nullptr) {
     return malformed("value is missing");
@@ -329,13 +285,11 @@ result<entra_audit_page> parse_entra_audit_page(std::string_view body) {
     return malformed("value is not an array");
   }
   entra_audit_page page;
-  const json* next = find_member(j, "@odata.nextLink");
-  if (next != nullptr && !next->is_string()) {
-    return malformed("@odata.nextLink is not a string");
+  auto next = fields{j, "", page_what}.optional_link("@odata.nextLink");
+  if (!next) {
+    return next.error();
   }
-  if (next != nullptr && !next->get_ref<const std::string&>().empty()) {
-    page.next_link = next->get<std::string>();
-  }
+  page.next_link = std::move(*next);
   for (std::size_t i = 0; i < value->size(); ++i) {
     auto e = parse_record((*value)[i], i);
     if (!e) {
@@ -358,32 +312,7 @@ error graph_error(int status, std::string_view body, std::string_view what) {
     code = string_member(*inner, "code").value_or("");
     message = string_member(*inner, "message").value_or("");
   }
-  // Scrub before cutting, so that no half of a secret survives; cut on a code-point boundary
-  // (invariant 10). make_error scrubs the whole text again.
-  code = cut_utf8(scrub_secrets(code), 100);
-  message = cut_utf8(scrub_secrets(message), 300);
-  std::string text = fmt::format("{} answered {}", what, status);
-  if (!code.empty()) {
-    text += " " + code;
-  }
-  if (!message.empty()) {
-    text += ": " + message;
-  }
-  error_kind kind = error_kind::http;
-  bool retryable = false;
-  if (status == 401) {
-    kind = error_kind::auth;
-  } else if (status == 403) {
-    kind = error_kind::permission;
-  } else if (status == 429) {
-    kind = error_kind::throttled;
-    retryable = true;
-  } else if (status == 408 || status >= 500) {
-    retryable = true;
-  }
-  auto e = make_error(kind, std::move(text), retryable);
-  e.http_status = status;
-  return e;
+  return answer_error(status, what, code, message);
 }
 
 }  // namespace rootwatch::azure

@@ -1,12 +1,11 @@
 #include "azure/resource_graph_client.hpp"
 
-#include "auth/token_cache.hpp"
 #include "azure/arm_parse.hpp"
+#include "azure/paged_reader.hpp"
 #include "azure/resource_graph_parse.hpp"
 #include "common/clock.hpp"
-#include "common/rng.hpp"
 #include "common/strings.hpp"
-#include "net/https_client.hpp"
+#include "net/http_types.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,52 +37,12 @@ std::string scope_key(std::string_view scope) {
 
 resource_graph_client::resource_graph_client(net::https_client& http, auth::token_cache& tokens,
                                              resource_graph_options options, rng& random, const clock& wall)
-    : http_(http),
-      tokens_(tokens),
-      options_(std::move(options)),
-      random_(random),
+    : options_(std::move(options)),
       clock_(wall),
-      roles_(options_.base, [this](std::string url, std::string what) -> awaitable<result<net::response>> {
-        auto res = co_await send("GET", std::move(url), {}, what);
-        if (res && (res->status < 200 || res->status >= 300)) {
-          co_return arm_error(res->status, res->body, what);
-        }
-        co_return res;
-      }) {}
-
-awaitable<result<net::response>> resource_graph_client::send(std::string method, std::string url, std::string body,
-                                                             std::string what) {
-  // One retry after a 401: the token may have been revoked or expired early (CAE).
-  for (int auth_attempt = 0; auth_attempt < 2; ++auth_attempt) {
-    auto token = co_await tokens_.get(options_.scope);
-    if (!token) {
-      co_return token.error();
-    }
-    net::request req;
-    req.method = method;
-    req.url = url;
-    req.body = body;
-    req.what = what;
-    req.timeout = options_.timeout;
-    req.headers = {{"Authorization", "Bearer " + *token},
-                   {"Accept", "application/json"},
-                   {"x-ms-client-request-id", random_uuid(random_)}};
-    if (!req.body.empty()) {
-      req.headers.push_back({"Content-Type", "application/json"});
-    }
-    auto res = co_await http_.send_with_retry(std::move(req), options_.retry);
-    if (!res) {
-      co_return res.error();
-    }
-    if (res->status == 401 && auth_attempt == 0) {
-      tokens_.invalidate(options_.scope);
-      continue;
-    }
-    // Any other status goes back as it is: the caller reads the quota headers of a 429 too.
-    co_return std::move(*res);
-  }
-  co_return make_error(error_kind::internal, "unreachable");
-}
+      api_(http, tokens, {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", arm_error},
+           random, wall),
+      roles_(options_.base,
+             [this](std::string url, std::string what) { return api_.get(std::move(url), std::move(what)); }) {}
 
 void resource_graph_client::note_quota(const net::response& res) {
   const auto remaining = res.header_value("x-ms-user-quota-remaining");
@@ -132,7 +91,12 @@ awaitable<result<net::response>> resource_graph_client::query_page(const std::st
     if (!ready) {
       co_return with_context(ready.error(), context);
     }
-    auto res = co_await send("POST", url, body, what);
+    net::request req;
+    req.method = "POST";
+    req.url = url;
+    req.body = body;
+    req.what = what;
+    auto res = co_await api_.send(std::move(req));
     if (!res) {
       co_return with_context(res.error(), context);
     }
@@ -143,10 +107,7 @@ awaitable<result<net::response>> resource_graph_client::query_page(const std::st
     auto e = arm_error(res->status, res->body, what);
     if (res->status == 429) {
       // Retry-After when the service sends it, else the quota's own reset time (§3.4).
-      std::optional<milliseconds> wait;
-      if (auto ra = res->header_value("Retry-After")) {
-        wait = net::parse_retry_after(*ra, net::server_now(res->header_value("Date"), clock_.now()));
-      }
+      std::optional<milliseconds> wait = api_.retry_after(*res);
       if (!wait) {
         const auto resets = res->header_value("x-ms-user-quota-resets-after");
         wait = resets ? parse_quota_resets_after(*resets) : std::nullopt;
@@ -171,14 +132,16 @@ awaitable<result<std::vector<engine::assignment>>> resource_graph_client::list_a
   std::vector<engine::assignment> all;
   std::int64_t rows = 0;
   std::optional<std::string> skip_token;
-  // A token that comes back again would repeat the same pages until the page cap (or the
-  // cycle's deadline) ends the listing: it is a malformed answer at once.
-  std::set<std::string> seen_tokens;
-  for (std::size_t page = 0;; ++page) {
-    if (page >= options_.max_pages) {
-      co_return make_error(error_kind::parse,
-                           fmt::format("resource graph query did not end after {} pages", options_.max_pages));
+  // The token goes in the POST body, not in a URL: the walk caps the pages and refuses a token
+  // that comes back again (it would repeat the same pages until the cap ends the listing).
+  page_walk walk({"resource graph query", "resource graph query", "$skipToken", options_.base, "resource manager",
+                  options_.max_pages});
+  for (;;) {
+    auto next = walk.next_page();
+    if (!next) {
+      co_return next.error();
     }
+    const std::size_t page = *next - 1;
     auto res = co_await query_page(resource_graph_body(query, options_.page_size, skip_token), page);
     if (!res) {
       co_return res.error();
@@ -207,29 +170,20 @@ awaitable<result<std::vector<engine::assignment>>> resource_graph_client::list_a
       }
       co_return all;
     }
-    if (!seen_tokens.insert(*parsed->skip_token).second) {
-      co_return make_error(error_kind::parse, fmt::format("resource graph page {}: $skipToken repeats one already "
-                                                          "sent in this listing (a loop)",
-                                                          page + 1));
+    auto followed = walk.follow_token(*parsed->skip_token);
+    if (!followed) {
+      co_return followed.error();
     }
     skip_token = std::move(parsed->skip_token);
   }
 }
 
 awaitable<result<engine::snapshot>> resource_graph_client::snapshot() {
-  engine::snapshot snap;
-  snap.source = "resource_graph";
   auto list = co_await list_assignments();
   if (!list) {
     co_return list.error();
   }
-  snap.taken_at = clock_.now();
-  auto named = co_await roles_.named(std::move(*list));
-  if (!named) {
-    co_return named.error();
-  }
-  snap.assignments = std::move(*named);
-  co_return snap;
+  co_return co_await roles_.snapshot("resource_graph", std::move(*list), clock_.now());
 }
 
 }  // namespace rootwatch::azure

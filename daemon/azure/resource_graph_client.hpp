@@ -6,6 +6,7 @@
 // authoritative source; this one sees what the ARM list at "/" does not (management groups)
 // and is a second opinion on the root.
 
+#include "azure/bearer_client.hpp"
 #include "azure/role_names.hpp"
 #include "azure/source.hpp"
 #include "common/asio.hpp"
@@ -17,18 +18,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace rootwatch {
-class clock;
-class rng;
-namespace net {
-class https_client;
-struct response;
-}  // namespace net
-namespace auth {
-class token_cache;
-}
-}  // namespace rootwatch
 
 namespace rootwatch::azure {
 
@@ -61,16 +50,13 @@ class resource_graph_client final : public snapshot_source {
   awaitable<result<engine::snapshot>> snapshot() override;
 
  private:
-  awaitable<result<net::response>> send(std::string method, std::string url, std::string body, std::string what);
   awaitable<result<net::response>> query_page(const std::string& body, std::size_t page);
   awaitable<result<void>> wait_for_quota();
   void note_quota(const net::response& res);
 
-  net::https_client& http_;
-  auth::token_cache& tokens_;
   resource_graph_options options_;
-  rng& random_;
   const clock& clock_;
+  bearer_client api_;
   role_names roles_;
   // Until when the user quota is used up, by the wall clock: kept across cycles, so that the
   // next cycle does not spend its first query on a 429.

@@ -1,5 +1,6 @@
 #include "azure/resource_graph_parse.hpp"
 
+#include "azure/json_fields.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "common/text.hpp"
@@ -13,8 +14,10 @@ namespace {
 
 constexpr std::string_view role_assignment_type = "microsoft.authorization/roleassignments";
 
+constexpr std::string_view page_what = "Resource Graph page";
+
 error malformed(std::string_view detail) {
-  return make_error(error_kind::parse, fmt::format("malformed Resource Graph page: {}", detail));
+  return malformed_answer(page_what, detail);
 }
 
 // A KQL verbatim string literal: @'...' with a quote written twice, so that no scope from the
@@ -30,36 +33,6 @@ std::string kql_literal(std::string_view text) {
   out += '\'';
   return out;
 }
-
-// Typed reads of one object, with the path that errors name ("data[3].properties").
-struct fields {
-  const json& object;
-  std::string path;
-
-  std::string name(std::string_view member) const { return fmt::format("{}.{}", path, member); }
-
-  result<std::optional<std::string>> optional_string(std::string_view member) const {
-    const json* v = find_member(object, member);
-    if (v == nullptr) {
-      return std::optional<std::string>{};
-    }
-    if (!v->is_string()) {
-      return malformed(fmt::format("{} is not a string", name(member)));
-    }
-    return std::optional<std::string>{v->get<std::string>()};
-  }
-
-  result<std::string> required_string(std::string_view member) const {
-    auto v = optional_string(member);
-    if (!v) {
-      return v.error();
-    }
-    if (!*v || (*v)->empty()) {
-      return malformed(fmt::format("{} is missing", name(member)));
-    }
-    return std::move(**v);
-  }
-};
 
 // Both fields are ints on the wire (§9, hazard 1); a string there is a different API.
 result<std::optional<std::int64_t>> optional_count(const json& j, std::string_view member) {
@@ -105,7 +78,7 @@ result<engine::assignment> parse_row(const json& row, std::size_t index) {
   if (!row.is_object()) {
     return malformed(fmt::format("{} is not an object", path));
   }
-  const fields item{row, path};
+  const json_fields item{row, path, page_what};
   auto type = item.optional_string("type");
   if (!type) {
     return type.error();
@@ -118,7 +91,7 @@ result<engine::assignment> parse_row(const json& row, std::size_t index) {
   if (props_json == nullptr || !props_json->is_object()) {
     return malformed(fmt::format("{}.properties is not an object", path));
   }
-  const fields props{*props_json, path + ".properties"};
+  const json_fields props = item.at(*props_json, "properties");
   auto id = item.required_string("id");
   auto scope = props.required_string("scope");
   auto role = props.required_string("roleDefinitionId");
@@ -186,13 +159,11 @@ std::string resource_graph_body(std::string_view query, int top, const std::opti
 }
 
 result<resource_graph_page> parse_resource_graph_page(std::string_view body) {
-  const json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    return malformed("the body is not JSON");
+  const auto parsed = parse_answer(body, page_what);
+  if (!parsed) {
+    return parsed.error();
   }
-  if (!j.is_object()) {
-    return malformed("the body is not a JSON object");
-  }
+  const json& j = *parsed;
   const json* data = find_member(j, "data");
   if (data == nullptr) {
     return malformed("data is missing");
@@ -219,13 +190,11 @@ result<resource_graph_page> parse_resource_graph_page(std::string_view body) {
     return malformed(fmt::format("count says {} rows, data holds {}", **count, data->size()));
   }
   page.total_records = *total;
-  const json* token = find_member(j, "$skipToken");
-  if (token != nullptr && !token->is_string()) {
-    return malformed("$skipToken is not a string");
+  auto token = json_fields{j, "", page_what}.optional_link("$skipToken");
+  if (!token) {
+    return token.error();
   }
-  if (token != nullptr && !token->get_ref<const std::string&>().empty()) {
-    page.skip_token = token->get<std::string>();
-  }
+  page.skip_token = std::move(*token);
   page.items.reserve(data->size());
   for (std::size_t i = 0; i < data->size(); ++i) {
     auto a = parse_row((*data)[i], i);

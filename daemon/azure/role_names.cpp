@@ -48,4 +48,17 @@ awaitable<result<std::vector<engine::assignment>>> role_names::named(std::vector
   co_return assignments;
 }
 
+awaitable<result<engine::snapshot>> role_names::snapshot(std::string source, std::vector<engine::assignment> listing,
+                                                         timestamp taken_at) {
+  engine::snapshot snap;
+  snap.source = std::move(source);
+  snap.taken_at = taken_at;
+  auto named_list = co_await named(std::move(listing));
+  if (!named_list) {
+    co_return named_list.error();
+  }
+  snap.assignments = std::move(*named_list);
+  co_return snap;
+}
+
 }  // namespace rootwatch::azure

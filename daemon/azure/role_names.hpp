@@ -7,6 +7,7 @@
 
 #include "common/asio.hpp"
 #include "common/error.hpp"
+#include "common/time.hpp"
 #include "engine/model.hpp"
 
 #include <functional>
@@ -33,6 +34,11 @@ class role_names {
 
   // The assignments with role.name filled in; an error names the role definition it failed on.
   awaitable<result<std::vector<engine::assignment>>> named(std::vector<engine::assignment> assignments);
+
+  // A snapshot source's whole listing as its snapshot: taken when the listing ended (before
+  // the names were looked up), with role names filled in.
+  awaitable<result<engine::snapshot>> snapshot(std::string source, std::vector<engine::assignment> listing,
+                                               timestamp taken_at);
 
  private:
   std::string base_;
