@@ -268,8 +268,13 @@ TEST(multi_source, graph_paging_waits_for_the_user_quota_inside_the_cycle) {
   EXPECT_EQ(count(env, "assignment.created"), 4u);
   EXPECT_EQ(count(env, "assignment.removed"), 0u) << daemon.err();
   EXPECT_EQ(source_health(port, "resource_graph").value("status", ""), "ok") << http_get_local(port, "/healthz").body;
-  // Each listing did cross the quota: more queries than the quota allows in one window.
+  // Each listing did cross the quota: more queries than the quota allows in one window. The
+  // client read x-ms-user-quota-remaining 0 and waited out x-ms-user-quota-resets-after
+  // before asking again, so no query was refused.
   EXPECT_GE(env.azure().request_count(fake::azure_route::resource_graph), 16u);
+  for (const auto& q : env.azure().requests()) {
+    EXPECT_FALSE(q.route == fake::azure_route::resource_graph && q.status == 429) << q.note;
+  }
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
 }
