@@ -275,4 +275,47 @@ void set_tenant_keys(environment& env, const std::string& keys, const std::strin
   write_file(env.config_path(), text);
 }
 
+std::unique_ptr<fake::fake_azure> environment::start_azure(const std::string& tenant_id) {
+  fake::fake_azure_options ao;
+  ao.certificate = ca_.issue("localhost");
+  ao.tenant_id = tenant_id;
+  auto azure = fake::fake_azure::start(std::move(ao));
+  if (!azure) {
+    throw std::runtime_error(azure.error().message);
+  }
+  (*azure)->add_app({client_id_, client_secret_, "c3e1f9a2-4b6d-4e8f-a1c3-5d7e9f0b2a46", "rootwatch"});
+  return std::move(*azure);
+}
+
+void set_sources(environment& env, const std::string& list) {
+  std::string text = read_file(env.config_path());
+  const std::string only_arm = "sources = [\"arm\"]";
+  const auto at = text.find(only_arm);
+  if (at == std::string::npos) {
+    throw std::runtime_error("set_sources: no sources line in the config");
+  }
+  text.replace(at, only_arm.size(), "sources = [" + list + "]");
+  write_file(env.config_path(), text);
+}
+
+json healthz(std::uint16_t port) {
+  const json parsed = json::parse(http_get_local(port, "/healthz").body, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+
+std::optional<double> metric_sample(std::uint16_t port, const std::string& series) {
+  std::istringstream lines(http_get_local(port, "/metrics").body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      try {
+        return std::stod(line.substr(series.size() + 1));
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace rootwatch::e2e

@@ -87,6 +87,10 @@ class environment {
 
   fs::path config_path() const { return dir_ / "rootwatch.toml"; }
 
+  // Another fake Azure for tenant `tenant_id`, trusted through the same CA and knowing the same
+  // app and secret, so that one config can watch several tenants, each with its own faults.
+  std::unique_ptr<fake::fake_azure> start_azure(const std::string& tenant_id);
+
   // [daemon] listen of the next write_config(); "" turns the health listener off.
   std::string listen;
 
@@ -117,5 +121,16 @@ net::response http_get_local(std::uint16_t port, const std::string& path);
 // Adds `keys` (TOML lines) to the [[tenant]] table of the written config, and replaces its
 // log_level; call after write_config.
 void set_tenant_keys(environment& env, const std::string& keys, const std::string& log_level = "debug");
+
+// Replaces the written config's `sources = ["arm"]` with `sources = [list]`, e.g.
+// R"("arm", "resource_graph")"; call after write_config.
+void set_sources(environment& env, const std::string& list);
+
+// GET /healthz as JSON; an empty object when nothing, or no JSON, answered.
+json healthz(std::uint16_t port);
+
+// One sample of /metrics, `series` written as exposed: name{label="value",...}; nullopt while
+// it is not there.
+std::optional<double> metric_sample(std::uint16_t port, const std::string& series);
 
 }  // namespace rootwatch::e2e

@@ -86,14 +86,35 @@ std::string graph_time(const std::string& arm_time) {
   return arm_time.size() >= 23 ? arm_time.substr(0, 23) + "Z" : arm_time;
 }
 
+// createdOn as the style switch wants it at the `query`-th answer: another text for the same
+// instant, or an instant that moves, so that a client that compares audit fields is caught.
+std::string styled_time(const graph_settings& g, timestamp t) {
+  const std::string arm = format_arm_time(t);  // 7 fractional digits and Z
+  if (g.created_on_style == "alternate") {
+    switch (g.queries % 3) {
+      case 0:
+        return arm.substr(0, 19) + "Z";  // whole seconds: less than a second earlier
+      case 1:
+        return arm.substr(0, arm.size() - 1) + "+00:00";
+      default:
+        return graph_time(arm);
+    }
+  }
+  if (g.created_on_style == "drift") {
+    return graph_time(format_arm_time(t + std::chrono::minutes(static_cast<std::int64_t>(g.queries))));
+  }
+  return graph_time(arm);
+}
+
 // A role assignment as an authorizationresources row (§3.5): ARM's item with the lower-case
 // type, the tenant, and "RoleDefinitions/<GUID>" in upper case, as community queries show it.
 json graph_row(const azure_state& st, const role_assignment& a) {
   json row = to_arm_json(a);
   json& props = row["properties"];
   props["roleDefinitionId"] = "/providers/Microsoft.Authorization/RoleDefinitions/" + upper(a.role_definition_id);
-  props["createdOn"] = graph_time(props["createdOn"].get<std::string>());
-  props["updatedOn"] = graph_time(props["updatedOn"].get<std::string>());
+  const timestamp created = a.created_on.value_or(timestamp{});
+  props["createdOn"] = styled_time(st.graph, created);
+  props["updatedOn"] = styled_time(st.graph, a.updated_on.value_or(created));
   row["type"] = "microsoft.authorization/roleassignments";
   row["tenantId"] = st.tenant_id;
   return row;
@@ -210,12 +231,18 @@ handled handle_graph_query(azure_state& st, const net::server_request& req, cons
   const bool inherited = shows_inherited(q.body, q.options, *version->value);
   std::vector<const role_assignment*> rows;
   for (const auto& a : st.assignments) {
+    if ((inherited || !inherited_scope(a.scope)) && !g.hidden.contains(to_lower(a.name))) {
+      rows.push_back(&a);
+    }
+  }
+  for (const auto& a : g.only_rows) {
     if (inherited || !inherited_scope(a.scope)) {
       rows.push_back(&a);
     }
   }
+  const std::size_t top = g.max_rows_per_page == 0 ? q.top : std::min(q.top, g.max_rows_per_page);
   json data = json::array();
-  const std::size_t end = std::min(rows.size(), q.offset + q.top);
+  const std::size_t end = std::min(rows.size(), q.offset + top);
   for (std::size_t i = q.offset; i < end; ++i) {
     data.push_back(graph_row(st, *rows[i]));
   }
@@ -227,6 +254,7 @@ handled handle_graph_query(azure_state& st, const net::server_request& req, cons
   if (end < rows.size() && !g.result_truncated) {
     body["$skipToken"] = g.skip_token_override.empty() ? make_skip_token(end, st.random.next()) : g.skip_token_override;
   }
+  ++g.queries;
   const std::size_t items = data.size();
   return {json_response(200, body), fmt::format("{} row{}", items, items == 1 ? "" : "s"), items};
 }
@@ -240,6 +268,9 @@ std::optional<std::size_t> requested_graph_page(const azure_state& st, const net
   std::size_t top = default_top;
   if (options.is_object() && options.contains("$top") && options.at("$top").is_number_unsigned()) {
     top = std::max<std::size_t>(1, options.at("$top").get<std::size_t>());
+  }
+  if (st.graph.max_rows_per_page != 0) {
+    top = std::min(top, st.graph.max_rows_per_page);
   }
   if (!options.is_object() || !options.contains("$skipToken") || !options.at("$skipToken").is_string()) {
     return 0;
@@ -283,6 +314,12 @@ void apply_graph_settings(azure_state& st, const json& settings, timestamp now) 
   if (settings.contains("result_truncated") && settings.at("result_truncated").is_boolean()) {
     g.result_truncated = settings.at("result_truncated").get<bool>();
   }
+  if (settings.contains("max_rows_per_page") && settings.at("max_rows_per_page").is_number_unsigned()) {
+    g.max_rows_per_page = settings.at("max_rows_per_page").get<std::size_t>();
+  }
+  if (settings.contains("created_on_style") && settings.at("created_on_style").is_string()) {
+    g.created_on_style = settings.at("created_on_style").get<std::string>();
+  }
 }
 
 json graph_state_json(const azure_state& st) {
@@ -291,7 +328,11 @@ json graph_state_json(const azure_state& st) {
           {"quota_window_seconds", g.quota_window.count()},
           {"quota_used", g.quota_used},
           {"skip_token_override", g.skip_token_override.empty() ? json() : json(g.skip_token_override)},
-          {"result_truncated", g.result_truncated}};
+          {"result_truncated", g.result_truncated},
+          {"max_rows_per_page", g.max_rows_per_page},
+          {"created_on_style", g.created_on_style},
+          {"hidden", g.hidden},
+          {"only_rows", g.only_rows.size()}};
 }
 
 }  // namespace rootwatch::fake

@@ -37,6 +37,14 @@ struct graph_settings {
   timestamp window_end{};   // when the current window's quota resets
   std::string skip_token_override;
   bool result_truncated = false;
+  // Where Resource Graph and ARM disagree (issue 6): assignments (lower-case names) ARG leaves
+  // out, as while its index lags behind a creation, and rows only ARG lists, as while it lags
+  // behind a removal.
+  std::set<std::string> hidden;
+  std::vector<role_assignment> only_rows;
+  std::size_t max_rows_per_page = 0;              // 0: options.$top decides alone
+  std::string created_on_style = "milliseconds";  // see set_graph_created_on_style
+  std::uint64_t queries = 0;                      // answered queries, for the styles that vary
 };
 
 // Graph directory audits (§6): the records and the switches of their route.

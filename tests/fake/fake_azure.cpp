@@ -505,6 +505,47 @@ void fake_azure::set_graph_result_truncated(bool truncated) {
   impl_->state.graph.result_truncated = truncated;
 }
 
+void fake_azure::set_graph_hidden(std::string_view name, bool hidden) {
+  const std::lock_guard lock(impl_->mutex);
+  auto& names = impl_->state.graph.hidden;
+  if (hidden) {
+    names.insert(to_lower(name));
+  } else {
+    names.erase(to_lower(name));
+  }
+}
+
+role_assignment fake_azure::add_graph_only_assignment(role_assignment a) {
+  const std::lock_guard lock(impl_->mutex);
+  auto& st = impl_->state;
+  a.role_definition_id = normalize_guid(last_segment(a.role_definition_id));
+  a.name = a.name.empty() ? st.new_guid() : to_lower(a.name);
+  if (!a.created_on) {
+    a.created_on = wall_now();
+  }
+  if (!a.updated_on) {
+    a.updated_on = a.created_on;
+  }
+  st.graph.only_rows.push_back(a);
+  return a;
+}
+
+bool fake_azure::remove_graph_only_assignment(std::string_view name) {
+  const std::lock_guard lock(impl_->mutex);
+  return std::erase_if(impl_->state.graph.only_rows, [&](const role_assignment& a) { return iequals(a.name, name); }) >
+         0;
+}
+
+void fake_azure::set_graph_max_rows_per_page(std::size_t n) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.graph.max_rows_per_page = n;
+}
+
+void fake_azure::set_graph_created_on_style(std::string style) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->state.graph.created_on_style = std::move(style);
+}
+
 directory_audit fake_azure::add_directory_audit(directory_audit a) {
   const std::lock_guard lock(impl_->mutex);
   return store_directory_audit(impl_->state, std::move(a), wall_now() + impl_->state.clock_offset);

@@ -299,6 +299,20 @@ class fake_azure {
   void set_graph_skip_token_override(std::string token);
   // Pages say resultTruncated "true" (and give no $skipToken), as Azure does past its limits.
   void set_graph_result_truncated(bool truncated);
+  // Resource Graph disagreeing with ARM: the assignment `name` is left out of ARG's rows (or
+  // shown again), as while ARG's index lags behind a creation; a row that only ARG lists, as
+  // while it lags behind a removal (the stored copy, name and dates filled in).
+  void set_graph_hidden(std::string_view name, bool hidden);
+  role_assignment add_graph_only_assignment(role_assignment a);
+  bool remove_graph_only_assignment(std::string_view name);
+  // At most `n` rows per page whatever options.$top asks (0: $top decides), so that a client
+  // asking for 1000 still pages.
+  void set_graph_max_rows_per_page(std::size_t n);
+  // How ARG writes createdOn/updatedOn: "milliseconds" (default, 3 digits and Z), "alternate"
+  // (the same instant in another text at each query: whole seconds and Z, 7 digits and
+  // +00:00, 3 digits and Z), "drift" (a minute later at each query: a createdOn that changes
+  // between cycles).
+  void set_graph_created_on_style(std::string style);
 
   // Graph directory audits (§6), GET /v1.0/auditLogs/directoryAudits on the same base URL:
   // the records (served newest first, as Graph does), how many per page, a 403
