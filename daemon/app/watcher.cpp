@@ -9,6 +9,7 @@
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/rng.hpp"
+#include "common/strings.hpp"
 #include "engine/cycle.hpp"
 #include "store/state_store.hpp"
 
@@ -113,9 +114,10 @@ struct watcher::impl {
   std::string config_path;
   std::function<void()> alerts_queued;
   auth::token_cache tokens;
-  snapshot_sources sources;  // after `tokens`, which they use
-  event_sources logs;        // likewise
-  principal_names names;     // likewise
+  snapshot_sources sources;                        // after `tokens`, which they use
+  event_sources logs;                              // likewise
+  principal_names names;                           // likewise
+  std::map<std::string, std::string> event_names;  // this cycle's names of the principals the logs name
   asio::steady_timer timer;
   bool stopping = false;
   bool committed = false;  // the last decision reached the store
@@ -337,6 +339,15 @@ engine::events_output watcher::take_events(const engine::tenant_state& state, st
   in.now = now;
   in.overlap = tenant_.event_overlap;
   auto out = engine::take_events(in);
+  for (auto& a : out.alerts) {
+    if (a.kind != engine::alert_kind::elevation || !a.subject || a.subject->principal.display_name) {
+      continue;
+    }
+    if (const auto it = impl_->event_names.find(normalize_guid(a.subject->principal.id));
+        it != impl_->event_names.end()) {
+      a.subject->principal.display_name = it->second;
+    }
+  }
   for (const auto& read : reads) {
     impl_->svc.stats.add("rootwatch_events_read_total", {{"tenant", tenant_.name}, {"source", read.source}},
                          static_cast<double>(read.events.size()));
@@ -347,9 +358,14 @@ engine::events_output watcher::take_events(const engine::tenant_state& state, st
 namespace {
 
 // Display names only decorate alerts: a lookup that the deadline cuts short leaves them null.
-awaitable<result<bool>> name_principals(principal_names& names, std::vector<engine::snapshot*> listings) {
+awaitable<result<bool>> name_principals(principal_names& names, std::vector<engine::snapshot*> listings,
+                                        std::vector<std::string> event_principals,
+                                        std::map<std::string, std::string>& event_names) {
   for (auto* listing : listings) {
     co_await names.resolve(listing->assignments);
+  }
+  if (!event_principals.empty()) {
+    event_names = co_await names.names(std::move(event_principals));
   }
   co_return true;
 }
@@ -369,11 +385,26 @@ awaitable<cycle_report> watcher::cycle() {
       listings.push_back(&*g.outcome.listing);
     }
   }
-  if (!listings.empty()) {
-    auto named =
-        co_await within_deadline(name_principals(impl_->names, std::move(listings)), started + tenant_.cycle_timeout,
-                                 make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true),
-                                 fmt::format("tenant {}: looking up principal names", tenant_.name));
+  // The principals the logs name, so that an elevation.event about an assignment no snapshot
+  // showed still carries a display name.
+  std::vector<std::string> event_principals;
+  for (const auto& g : logs) {
+    if (!g.events) {
+      continue;
+    }
+    for (const auto& e : *g.events) {
+      if (e.principal_id) {
+        event_principals.push_back(*e.principal_id);
+      }
+    }
+  }
+  impl_->event_names.clear();
+  if (!listings.empty() || !event_principals.empty()) {
+    auto named = co_await within_deadline(
+        name_principals(impl_->names, std::move(listings), std::move(event_principals), impl_->event_names),
+        started + tenant_.cycle_timeout,
+        make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true),
+        fmt::format("tenant {}: looking up principal names", tenant_.name));
     if (!named) {
       spdlog::debug("tenant {}: principal names left out this cycle: {}", tenant_.name, named.error().message);
     }
