@@ -244,6 +244,18 @@ awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_cl
   for (auto& source : impl_->sources) {
     gathered g;
     g.outcome.source = std::string(source->name());
+    // Read, not awaited through a coroutine: once this one is cancelled (shutdown, reload),
+    // awaiting anything else throws.
+    const auto cancel_state = co_await asio::this_coro::cancellation_state;
+    const bool stopping = cancel_state.cancelled() != asio::cancellation_type::none;
+    if (stopping) {
+      // Shutdown or reload: the next co_await would throw; nothing more is asked.
+      g.outcome.error = "not asked: rootwatch is stopping";
+      g.problem = make_error(error_kind::cancelled, g.outcome.error);
+      g.ran = true;
+      out.push_back(std::move(g));
+      continue;
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
       // Not asked at all: no failure of its own to count.
       g.outcome.error = fmt::format("not asked: cycle_timeout = {} had passed before its turn", format_duration(limit));
@@ -295,6 +307,16 @@ awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chr
   for (auto& log : impl_->logs) {
     gathered_events g;
     g.source = std::string(log->name());
+    // Read, not awaited through a coroutine: once this one is cancelled (shutdown, reload),
+    // awaiting anything else throws.
+    const auto cancel_state = co_await asio::this_coro::cancellation_state;
+    const bool stopping = cancel_state.cancelled() != asio::cancellation_type::none;
+    if (stopping) {
+      g.failure = "not read: rootwatch is stopping";
+      g.problem = make_error(error_kind::cancelled, g.failure);
+      out.push_back(std::move(g));
+      continue;
+    }
     if (!memory) {
       // Without the watermark the window is unknown; the next cycle reads it.
       g.failure = fmt::format("not read: the stored watermark could not be loaded: {}", memory_error);
@@ -374,40 +396,56 @@ awaitable<result<bool>> name_principals(principal_names& names, std::vector<engi
 
 awaitable<cycle_report> watcher::cycle() {
   const auto started = std::chrono::steady_clock::now();
-  // Never throws, and ends by the cycle's deadline.
-  auto results = co_await gather(started);
-  // The logs after the snapshots: the authoritative view has the most of the deadline.
-  auto logs = co_await gather_events(started);
-  // Names last: they only decorate alerts, and the logs matter more than they do.
-  std::vector<engine::snapshot*> listings;
-  for (auto& g : results) {
-    if (g.outcome.listing) {
-      listings.push_back(&*g.outcome.listing);
-    }
-  }
-  // The principals the logs name, so that an elevation.event about an assignment no snapshot
-  // showed still carries a display name.
-  std::vector<std::string> event_principals;
-  for (const auto& g : logs) {
-    if (!g.events) {
-      continue;
-    }
-    for (const auto& e : *g.events) {
-      if (e.principal_id) {
-        event_principals.push_back(*e.principal_id);
+  std::vector<gathered> results;
+  std::optional<error> interrupted;
+  std::vector<gathered_events> logs;
+  try {
+    // Ends by the cycle's deadline.
+    results = co_await gather(started);
+    // The logs after the snapshots: the authoritative view has the most of the deadline.
+    logs = co_await gather_events(started);
+    // Names last: they only decorate alerts, and the logs matter more than they do.
+    std::vector<engine::snapshot*> listings;
+    for (auto& g : results) {
+      if (g.outcome.listing) {
+        listings.push_back(&*g.outcome.listing);
       }
     }
-  }
-  impl_->event_names.clear();
-  if (!listings.empty() || !event_principals.empty()) {
-    auto named = co_await within_deadline(
-        name_principals(impl_->names, std::move(listings), std::move(event_principals), impl_->event_names),
-        started + tenant_.cycle_timeout,
-        make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true),
-        fmt::format("tenant {}: looking up principal names", tenant_.name));
-    if (!named) {
-      spdlog::debug("tenant {}: principal names left out this cycle: {}", tenant_.name, named.error().message);
+    // The principals the logs name, so that an elevation.event about an assignment no snapshot
+    // showed still carries a display name.
+    std::vector<std::string> event_principals;
+    for (const auto& g : logs) {
+      if (!g.events) {
+        continue;
+      }
+      for (const auto& e : *g.events) {
+        if (e.principal_id) {
+          event_principals.push_back(*e.principal_id);
+        }
+      }
     }
+    impl_->event_names.clear();
+    // Read, not awaited through a coroutine: once this one is cancelled (shutdown, reload),
+    // awaiting anything else throws.
+    const auto cancel_state = co_await asio::this_coro::cancellation_state;
+    const bool stopping = cancel_state.cancelled() != asio::cancellation_type::none;
+    if (!stopping && (!listings.empty() || !event_principals.empty())) {
+      auto named = co_await within_deadline(
+          name_principals(impl_->names, std::move(listings), std::move(event_principals), impl_->event_names),
+          started + tenant_.cycle_timeout,
+          make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true),
+          fmt::format("tenant {}: looking up principal names", tenant_.name));
+      if (!named) {
+        spdlog::debug("tenant {}: principal names left out this cycle: {}", tenant_.name, named.error().message);
+      }
+    }
+  } catch (const std::exception& x) {
+    // A cancelled coroutine throws at its next co_await (shutdown, reload): the cycle ends
+    // here as interrupted, and nothing thrown leaves the watcher (invariant 10).
+    interrupted = error_from_exception(x, fmt::format("tenant {}: gathering the cycle", tenant_.name));
+  }
+  if (interrupted) {
+    co_return failed_safely(std::move(*interrupted));
   }
   std::optional<error> problem;
   try {

@@ -311,14 +311,20 @@ bool event_names(const audit_event& e, const assignment& a) {
 event_window window_for(const event_memory& memory, std::string_view source, timestamp now,
                         milliseconds initial_lookback, milliseconds overlap) {
   timestamp since = now - std::max(initial_lookback, milliseconds{0});
-  if (const auto it = memory.watermarks.find(source); it != memory.watermarks.end()) {
-    since = std::min(it->second, now) - std::max(overlap, milliseconds{0});
+  const auto it = memory.watermarks.find(source);
+  if (it != memory.watermarks.end()) {
+    // From the watermark even when this host's clock went back behind it: what lies before
+    // watermark less overlap was read and may be forgotten already, so reading it again could
+    // alert an event twice.
+    since = it->second - std::max(overlap, milliseconds{0});
   }
   since = std::max(since, now - maximum_event_lookback);
-  if (since >= now) {
+  const timestamp until = std::max(now, since + std::chrono::seconds{1});
+  if (it == memory.watermarks.end() && since >= now) {
     since = now - std::chrono::seconds{1};
+    return {since, now};
   }
-  return {since, now};
+  return {since, until};
 }
 
 events_output take_events(const events_input& in) {
@@ -338,7 +344,11 @@ events_output take_events(const events_input& in) {
   }
   std::vector<const audit_event*> fresh;
   for (const auto& read : in.reads) {
-    memory.watermarks[read.source] = read.until;
+    // Never backwards: forget_old relies on it (a window starts at the watermark less overlap).
+    auto [mark, fresh_source] = memory.watermarks.try_emplace(read.source, read.until);
+    if (!fresh_source) {
+      mark->second = std::max(mark->second, read.until);
+    }
     for (const auto& e : read.events) {
       if (known.emplace(e.source, e.event_id).second) {
         fresh.push_back(&e);

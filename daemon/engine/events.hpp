@@ -28,8 +28,9 @@ struct event_window {
   timestamp until{};
 };
 
-// The window to read `source` in now: from its watermark less `overlap`, or `initial_lookback`
-// back on its first read; never more than maximum_event_lookback back, and never empty.
+// The window to read `source` in now: from its watermark less `overlap` (also when the clock
+// went back behind the watermark), or `initial_lookback` back on its first read; never more
+// than maximum_event_lookback back, and never empty.
 event_window window_for(const event_memory& memory, std::string_view source, timestamp now,
                         milliseconds initial_lookback, milliseconds overlap);
 

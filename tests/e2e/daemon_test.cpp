@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <csignal>
 #include <thread>
 
@@ -99,6 +102,41 @@ TEST(daemon, sigterm_during_a_slow_delivery_still_stops_within_the_grace_period)
   EXPECT_EQ(*code, 0) << daemon.err();
   EXPECT_NE(daemon.err().find("still busy after the 5s grace period; cancelling them"), std::string::npos)
       << daemon.err();
+}
+
+// A listing that hangs past the grace period is cancelled; the other sources, the logs and
+// the names must not be asked after that (every co_await of a cancelled coroutine throws),
+// and the watcher must end as interrupted, not as a crashed part of rootwatch (exit 1).
+TEST(daemon, sigterm_during_a_hanging_listing_with_every_source_still_exits_0) {
+  environment env;
+  env.write_config("1s");
+  set_tenant_keys(env, "cycle_timeout = \"60s\"", "info");
+  {
+    std::ifstream in(env.config_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string config = text.str();
+    const std::string only_arm = "sources = [\"arm\"]";
+    const auto at = config.find(only_arm);
+    ASSERT_NE(at, std::string::npos);
+    config.replace(at, only_arm.size(), "sources = [\"arm\", \"resource_graph\", \"activity_log\", \"entra_audit\"]");
+    std::ofstream(env.config_path(), std::ios::trunc) << config;
+  }
+  fake::fault hang;
+  hang.route = fake::azure_route::role_assignments;
+  hang.kind = fake::fault_kind::stall;
+  hang.delay = milliseconds{120'000};
+  hang.count = std::nullopt;
+  env.azure().inject_fault(hang);
+  auto daemon = env.start({"run", "--config", env.config_path().string()});
+  ASSERT_TRUE(wait_until([&] { return env.azure().request_count(fake::azure_route::role_assignments) > 0; }))
+      << daemon.err();
+  std::this_thread::sleep_for(milliseconds{500});
+  daemon.signal(SIGTERM);
+  const auto code = daemon.wait(milliseconds{20'000});
+  ASSERT_TRUE(code.has_value()) << "not stopped within 20 s";
+  EXPECT_EQ(*code, 0) << daemon.err();
+  EXPECT_EQ(daemon.err().find("critical"), std::string::npos) << daemon.err();
 }
 
 }  // namespace
