@@ -207,20 +207,5 @@ TEST(render, other_sink_kinds_are_refused_with_the_sink_name) {
   }
 }
 
-TEST(render, other_webhook_formats_are_refused_with_the_sink_name) {
-  for (const auto format : {config::webhook_format::common_alert_schema, config::webhook_format::cloudevents,
-                            config::webhook_format::alertmanager}) {
-    SCOPED_TRACE(std::string(config::to_string(format)));
-    auto sink = soc_sink();
-    sink.format = format;
-    const auto ok = supported(sink);
-    ASSERT_FALSE(ok);
-    EXPECT_EQ(ok.error().kind, error_kind::config);
-    EXPECT_NE(ok.error().message.find("'soc'"), std::string::npos) << ok.error().message;
-    EXPECT_NE(ok.error().message.find(config::to_string(format)), std::string::npos) << ok.error().message;
-    EXPECT_FALSE(render(sink, "{}"));
-  }
-}
-
 }  // namespace
 }  // namespace rootwatch::sinks
