@@ -4,12 +4,10 @@
 // Retry-After, and one token renewal after a 401.
 
 #include "azure/directory_objects_client.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "azure/entra_audit_parse.hpp"
 #include "common/json.hpp"
 #include "common/text.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -31,23 +29,12 @@ std::string guid(std::size_t n) {
   return fmt::format("00000000-0000-4000-8000-{:012x}", n);
 }
 
-class directory_objects_client_test : public testing_support::azure_env {
+class directory_objects_client_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
+    azure_api_env::SetUp();
     // The fake serves Graph on its one base URL.
-    options_.base = azure_->base_url();
-    options_.scope = graph_scope(options_.base);
-    options_.timeout = 5s;
-    options_.retry = {3, 10ms, 20ms, 2s};
+    options_ = fast_options<directory_objects_options>(graph_scope(azure_->base_url()));
     azure_->add_user({"alice@contoso.example", "pw", std::string(alice), "Alice Example"});
     fake::managed_identity mi;
     mi.client_id = "11111111-2222-3333-4444-555555555555";
@@ -62,17 +49,10 @@ class directory_objects_client_test : public testing_support::azure_env {
   }
 
   std::vector<fake::recorded_request> object_requests() const {
-    std::vector<fake::recorded_request> out;
-    for (auto& r : azure_->requests()) {
-      if (r.route == fake::azure_route::directory_objects) {
-        out.push_back(r);
-      }
-    }
-    return out;
+    return requests_on(fake::azure_route::directory_objects);
   }
 
   directory_objects_options options_;
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<directory_objects_client> client_;
 };
 
