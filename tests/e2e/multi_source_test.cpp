@@ -18,15 +18,6 @@ namespace {
 const std::string both_sources = R"("arm", "resource_graph")";
 const std::string graph_alone = R"("resource_graph")";
 
-json source_health(std::uint16_t port, const std::string& source) {
-  const json h = healthz(port);
-  if (!h.contains("tenants") || !h["tenants"].contains("contoso") || !h["tenants"]["contoso"].contains("sources") ||
-      !h["tenants"]["contoso"]["sources"].contains(source)) {
-    return json::object();
-  }
-  return h["tenants"]["contoso"]["sources"][source];
-}
-
 double cycles(std::uint16_t port, const std::string& result) {
   return metric_sample(port, "rootwatch_cycles_total{tenant=\"contoso\",result=\"" + result + "\"}").value_or(0);
 }
@@ -46,16 +37,6 @@ bool names(const fake::delivery& d, const std::string& assignment_name) {
     return false;
   }
   return to_lower((*d.body_json)["assignment"].value("id", "")).find(to_lower(assignment_name)) != std::string::npos;
-}
-
-std::set<std::string> evidence_sources(const fake::delivery& d) {
-  std::set<std::string> out;
-  if (d.body_json && d.body_json->contains("evidence")) {
-    for (const auto& e : (*d.body_json)["evidence"]) {
-      out.insert(e.value("source", ""));
-    }
-  }
-  return out;
 }
 
 std::size_t count(environment& env, const std::string& kind) {
