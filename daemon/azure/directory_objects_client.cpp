@@ -13,17 +13,12 @@ namespace {
 
 constexpr std::string_view what = "graph getByIds";
 
-// Graph's error, and for a 403 the permission to grant, so that the operator can act on the
-// log line alone (issue 6 §2: where the credential lacks the permission, the log says why).
+// Graph's error, and for a 403 the permission to grant: where the credential lacks it, the
+// log says why (issue 6 §2).
 error lookup_error(int status, std::string_view body, std::string_view request) {
-  auto e = graph_error(status, body, request);
-  if (status == 403) {
-    e.message += fmt::format(
-        "; the credential lacks the Microsoft Graph application permission {} (or {}): grant it to the app rootwatch "
-        "signs in as, with admin consent, to see principal display names",
-        directory_read_permission, directory_read_alternative);
-  }
-  return e;
+  return graph_refusal(status, body, request,
+                       fmt::format("{} (or {})", directory_read_permission, directory_read_alternative),
+                       ", to see principal display names");
 }
 
 // The GUIDs of `ids`, canonical and each once, in first-seen order.

@@ -15,17 +15,6 @@
 #include <string>
 #include <vector>
 
-namespace rootwatch {
-class clock;
-class rng;
-namespace net {
-class https_client;
-}
-namespace auth {
-class token_cache;
-}
-}  // namespace rootwatch
-
 namespace rootwatch::azure {
 
 struct directory_objects_options {
