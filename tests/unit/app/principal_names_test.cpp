@@ -7,6 +7,7 @@
 #include "app/principal_names.hpp"
 #include "common/json.hpp"
 #include "support/azure_api_env.hpp"
+#include "support/directory_principals.hpp"
 #include "support/log_capture.hpp"
 #include "support/run_coro.hpp"
 
@@ -16,10 +17,7 @@ namespace {
 using testing_support::log_capture;
 using testing_support::run_coro;
 using namespace std::chrono_literals;
-
-constexpr std::string_view alice = "5c1e7a52-3f0b-4d8e-9a61-2b7c4e9f0d13";
-constexpr std::string_view pipeline = "84b80893-8749-40a3-97b7-68513b600544";
-constexpr std::string_view nobody = "0b944de3-e0fc-4774-a49a-b135213725ef";
+using namespace testing_support::principals;
 
 engine::assignment row(std::string_view principal) {
   engine::assignment a;
@@ -38,12 +36,7 @@ class principal_names_test : public testing_support::azure_api_env {
     options_.graph_base = azure_->base_url();
     options_.timeout = 5s;
     options_.retry = net::retry_policy{2, 10ms, 20ms, 2s};
-    azure_->add_user({"alice@contoso.example", "pw", std::string(alice), "Alice Example"});
-    fake::managed_identity mi;
-    mi.client_id = "11111111-2222-3333-4444-555555555555";
-    mi.object_id = std::string(pipeline);
-    mi.display_name = "deploy-pipeline";
-    azure_->add_managed_identity(mi);
+    testing_support::principals::add_to(*azure_);
     names_ = std::make_unique<principal_names>(*http_, *tokens_, options_, random_, wall_);
   }
 

@@ -8,6 +8,7 @@
 #include "common/json.hpp"
 #include "common/text.hpp"
 #include "support/azure_api_env.hpp"
+#include "support/directory_principals.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -19,10 +20,7 @@ namespace {
 
 using testing_support::run_coro;
 using namespace std::chrono_literals;
-
-constexpr std::string_view alice = "5c1e7a52-3f0b-4d8e-9a61-2b7c4e9f0d13";
-constexpr std::string_view pipeline = "84b80893-8749-40a3-97b7-68513b600544";
-constexpr std::string_view nobody = "0b944de3-e0fc-4774-a49a-b135213725ef";
+using namespace testing_support::principals;
 
 // A GUID per number, for long lists.
 std::string guid(std::size_t n) {
@@ -35,12 +33,7 @@ class directory_objects_client_test : public testing_support::azure_api_env {
     azure_api_env::SetUp();
     // The fake serves Graph on its one base URL.
     options_ = fast_options<directory_objects_options>(graph_scope(azure_->base_url()));
-    azure_->add_user({"alice@contoso.example", "pw", std::string(alice), "Alice Example"});
-    fake::managed_identity mi;
-    mi.client_id = "11111111-2222-3333-4444-555555555555";
-    mi.object_id = std::string(pipeline);
-    mi.display_name = "deploy-pipeline";
-    azure_->add_managed_identity(mi);
+    testing_support::principals::add_to(*azure_);
     make_client();
   }
 
