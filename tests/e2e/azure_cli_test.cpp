@@ -69,8 +69,7 @@ TEST(azure_cli, a_signed_in_az_gives_the_token_that_detects_an_elevation) {
 
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   env.elevate();
-  const bool created =
-      env.receiver().wait_for([](const auto& d) { return !accepted(d, "assignment.created").empty(); }, wait_long);
+  const bool created = wait_accepted(env, "assignment.created");
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
   EXPECT_TRUE(created) << daemon.err();

@@ -21,17 +21,6 @@ constexpr const char* alice_id = "a11ce000-0000-4000-8000-000000000001";
 constexpr const char* alice_upn = "alice@contoso.example";
 constexpr const char* alice_ip = "198.51.100.23";
 
-// Writes a config whose tenant reads `sources` (as set_sources takes them) every second, with
-// `extra_keys` (TOML lines) in its [[tenant]] table.
-void write_sources(environment& env, const std::string& sources, const std::string& extra_keys = {}) {
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, sources);
-  if (!extra_keys.empty()) {
-    set_tenant_keys(env, extra_keys);
-  }
-}
-
 // Alice's elevation as the Activity Log writes it: BeginRequest and EndRequest.
 void log_elevation(environment& env, timestamp when, const std::string& correlation,
                    std::optional<timestamp> visible_from = std::nullopt) {
@@ -97,7 +86,7 @@ bool has_event_about(const std::vector<fake::delivery>& all, const std::string& 
 
 TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_with_who_and_where) {
   environment env;
-  write_sources(env, R"("arm", "activity_log", "entra_audit")");
+  write_config_with_sources(env, R"("arm", "activity_log", "entra_audit")");
   alice_session alice(env);
   // One cycle only, then none for a long time: the elevate-and-revoke falls between two polls.
   std::string config = read_text(env.config_path());
@@ -145,7 +134,7 @@ TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_wi
 
 TEST(events, an_event_that_arrives_ten_minutes_late_is_alerted_once_and_not_again_after_a_restart) {
   environment env;
-  write_sources(env, R"("arm", "activity_log")");
+  write_config_with_sources(env, R"("arm", "activity_log")");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
@@ -156,9 +145,7 @@ TEST(events, an_event_that_arrives_ten_minutes_late_is_alerted_once_and_not_agai
   std::this_thread::sleep_for(milliseconds{2'000});
   const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
   log_elevation(env, now - std::chrono::minutes{10}, "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6");
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "elevation.event").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "elevation.event")) << daemon.err();
   std::this_thread::sleep_for(milliseconds{3'000});
   EXPECT_EQ(events_of(env).size(), 1u);
   daemon.signal(SIGTERM);
@@ -178,7 +165,7 @@ TEST(events, an_event_that_arrives_ten_minutes_late_is_alerted_once_and_not_agai
 
 TEST(events, the_same_elevation_in_both_logs_is_one_alert_with_both_as_evidence) {
   environment env;
-  write_sources(env, R"("arm", "activity_log", "entra_audit")");
+  write_config_with_sources(env, R"("arm", "activity_log", "entra_audit")");
   const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
   const std::string correlation = "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901";
   log_elevation(env, now - std::chrono::minutes{2}, correlation);
@@ -191,9 +178,7 @@ TEST(events, the_same_elevation_in_both_logs_is_one_alert_with_both_as_evidence)
   env.azure().add_directory_audit(record);
 
   auto daemon = env.start({"run", "--config", env.config_path().string()});
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "elevation.event").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "elevation.event")) << daemon.err();
   std::this_thread::sleep_for(milliseconds{3'000});
   const auto events = events_of(env);
   ASSERT_EQ(events.size(), 1u) << daemon.err();
@@ -209,7 +194,8 @@ TEST(events, the_same_elevation_in_both_logs_is_one_alert_with_both_as_evidence)
 
 TEST(events, a_log_without_its_permission_names_the_role_to_grant_and_the_watch_goes_on) {
   environment env;
-  write_sources(env, R"("arm", "activity_log")", "degraded_after = 2");
+  write_config_with_sources(env, R"("arm", "activity_log")");
+  set_tenant_keys(env, "degraded_after = 2");
   fake::fault forbidden;
   forbidden.route = fake::azure_route::activity_log;
   forbidden.status = 403;
@@ -239,19 +225,16 @@ TEST(events, a_log_without_its_permission_names_the_role_to_grant_and_the_watch_
   // An elevation meanwhile is still seen by the snapshot; once the log answers, its record is
   // read from where the log stopped.
   env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long));
+  ASSERT_TRUE(wait_accepted(env, "assignment.created"));
   env.azure().clear_faults();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "watch.recovered").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "watch.recovered")) << daemon.err();
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
 }
 
 TEST(events, the_entra_audit_log_without_audit_log_read_all_says_so_and_the_activity_log_still_alerts) {
   environment env;
-  write_sources(env, R"("arm", "activity_log", "entra_audit")");
+  write_config_with_sources(env, R"("arm", "activity_log", "entra_audit")");
   env.azure().set_directory_audit_denied(true);
   alice_session alice(env);
   auto daemon = env.start({"run", "--config", env.config_path().string()});
@@ -271,13 +254,11 @@ TEST(events, the_entra_audit_log_without_audit_log_read_all_says_so_and_the_acti
 
 TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_once) {
   environment env;
-  write_sources(env, R"("arm")");
+  write_config_with_sources(env, R"("arm")");
   env.azure().add_user({"bob@contoso.example", "pw", "b0b00000-0000-4000-8000-000000000002", "Bob Builder"});
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   env.elevate("b0b00000-0000-4000-8000-000000000002");
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   EXPECT_EQ((*created[0].body_json)["assignment"]["principal"].value("display_name", ""), "Bob Builder")
       << created[0].body;
@@ -286,13 +267,11 @@ TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_on
 
   // Without Directory.Read.All: null, and the log says why, once.
   environment denied;
-  write_sources(denied, R"("arm")");
+  write_config_with_sources(denied, R"("arm")");
   denied.azure().set_directory_objects_denied(true);
   auto second = denied.start({"run", "--config", denied.config_path().string()});
   denied.elevate();
-  ASSERT_TRUE(denied.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); },
-                                         wait_long))
-      << second.err();
+  ASSERT_TRUE(wait_accepted(denied, "assignment.created")) << second.err();
   std::this_thread::sleep_for(milliseconds{2'000});
   const auto plain = accepted(denied.receiver().deliveries(), "assignment.created");
   EXPECT_TRUE((*plain[0].body_json)["assignment"]["principal"]["display_name"].is_null()) << plain[0].body;
@@ -306,7 +285,7 @@ TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_on
 
 TEST(events, check_reports_an_elevation_the_logs_recorded_as_something_to_look_at) {
   environment env;
-  write_sources(env, R"("arm", "activity_log")");
+  write_config_with_sources(env, R"("arm", "activity_log")");
   const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
   log_elevation(env, now - std::chrono::hours{2}, "3c4d5e6f-7081-4293-a4b5-c6d7e8f90a1b");
   const auto r = env.run({"check", "--config", env.config_path().string()});

@@ -321,6 +321,16 @@ std::optional<double> metric_sample(std::uint16_t port, const std::string& serie
   return std::nullopt;
 }
 
+void write_config_with_sources(environment& env, const std::string& sources) {
+  env.listen = "127.0.0.1:0";
+  env.write_config("1s");
+  set_sources(env, sources);
+}
+
+bool wait_accepted(environment& env, const std::string& kind, milliseconds timeout) {
+  return env.receiver().wait_for([&kind](const auto& all) { return !accepted(all, kind).empty(); }, timeout);
+}
+
 std::string form_encode(std::string_view text) {
   std::string out;
   for (const unsigned char c : text) {

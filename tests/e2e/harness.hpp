@@ -135,6 +135,13 @@ json healthz(std::uint16_t port);
 // it is not there.
 std::optional<double> metric_sample(std::uint16_t port, const std::string& series);
 
+// write_config("1s") with the health listener on a free port and the tenant reading `sources`
+// (as set_sources takes them).
+void write_config_with_sources(environment& env, const std::string& sources);
+
+// Waits until the receiver has accepted an alert of `kind`; false when none came in `timeout`.
+bool wait_accepted(environment& env, const std::string& kind, milliseconds timeout = wait_long);
+
 // The file's bytes; "" when it cannot be read.
 std::string read_text(const fs::path& p);
 

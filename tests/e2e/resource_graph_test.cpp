@@ -18,9 +18,7 @@ namespace {
 
 TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_graph_never_removes_it) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, R"("arm", "resource_graph")");
+  write_config_with_sources(env, R"("arm", "resource_graph")");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
@@ -28,9 +26,7 @@ TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_grap
       << http_get_local(port, "/healthz").body << daemon.err();
 
   const std::string name = env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   ASSERT_EQ(created.size(), 1u);
   // Both sources listed it, each in its own format: one alert, with both as evidence.
@@ -49,9 +45,7 @@ TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_grap
   // A real removal, seen by the authoritative ARM list while Resource Graph still cannot
   // answer, is reported.
   ASSERT_TRUE(env.azure().remove_assignment(name));
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.removed").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.removed")) << daemon.err();
   const auto removed = accepted(env.receiver().deliveries(), "assignment.removed");
   EXPECT_EQ(removed[0].body_json->value("correlation_key", "x"), created[0].body_json->value("correlation_key", "y"));
 
