@@ -2,6 +2,7 @@
 
 #include "auth/cli_process.hpp"
 #include "auth/managed_identity.hpp"
+#include "auth/token_endpoint.hpp"
 #include "common/clock.hpp"
 #include "common/json.hpp"
 #include "common/secret_scrub.hpp"
@@ -80,26 +81,11 @@ std::optional<timestamp> local_time(std::string_view text) {
   return std::chrono::system_clock::from_time_t(t);
 }
 
-std::optional<std::int64_t> epoch_seconds(const json& j, std::string_view name) {
-  const json* v = find_member(j, name);
-  if (v != nullptr && v->is_number_integer()) {
-    return v->get<std::int64_t>();
-  }
-  if (v == nullptr || !v->is_string()) {
-    return std::nullopt;
-  }
-  const auto& s = v->get_ref<const std::string&>();
-  if (s.empty() || s.size() > 11 || !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return std::nullopt;
-  }
-  return std::stoll(s);
-}
-
 // expires_on (UTC) when az sends it; the local expiresOn otherwise; and when neither is a time
 // in the future a token's life can have, a short one.
 timestamp expiry_of(const json& j, timestamp now) {
   const auto usable = [now](timestamp t) { return t > now && t <= now + max_lifetime; };
-  if (const auto on = epoch_seconds(j, "expires_on");
+  if (const auto on = seconds_field(j, "expires_on");
       on && *on > 0 && *on < to_unix_seconds(now + max_lifetime) && usable(from_unix_seconds(*on))) {
     return from_unix_seconds(*on);
   }

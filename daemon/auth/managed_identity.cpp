@@ -1,5 +1,6 @@
 #include "auth/managed_identity.hpp"
 
+#include "auth/token_endpoint.hpp"
 #include "common/clock.hpp"
 #include "common/encoding.hpp"
 #include "common/json.hpp"
@@ -25,21 +26,6 @@ namespace rootwatch::auth {
 namespace {
 
 using steady = std::chrono::steady_clock;
-
-std::optional<std::int64_t> epoch_digits(const json& j, const char* name) {
-  const json* v = find_member(j, name);
-  if (v != nullptr && v->is_number_integer()) {
-    return v->get<std::int64_t>();
-  }
-  if (v == nullptr || !v->is_string()) {
-    return std::nullopt;
-  }
-  const auto& s = v->get_ref<const std::string&>();
-  if (s.empty() || s.size() > 11 || !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return std::nullopt;
-  }
-  return std::stoll(s);
-}
 
 // IMDS answers {"error","error_description"}; App Service {"statusCode","message"} or the same
 // as IMDS. The text comes from outside: scrubbed and cut before it goes anywhere.
@@ -83,9 +69,9 @@ result<access_token> parse_managed_identity_token(std::string_view body, timesta
   // expires_on is absolute (and all App Service sends); expires_in is the fallback.
   constexpr std::int64_t max_lifetime = std::int64_t{366} * 24 * 3600;
   std::optional<timestamp> expires;
-  if (const auto on = epoch_digits(j, "expires_on"); on && *on > 0 && *on < to_unix_seconds(now) + max_lifetime) {
+  if (const auto on = seconds_field(j, "expires_on"); on && *on > 0 && *on < to_unix_seconds(now) + max_lifetime) {
     expires = from_unix_seconds(*on);
-  } else if (const auto in = epoch_digits(j, "expires_in"); in && *in > 0 && *in <= max_lifetime) {
+  } else if (const auto in = seconds_field(j, "expires_in"); in && *in > 0 && *in <= max_lifetime) {
     expires = now + seconds{*in};
   }
   if (!expires || *expires <= now) {

@@ -11,24 +11,6 @@
 namespace rootwatch::auth {
 namespace {
 
-std::optional<std::int64_t> seconds_field(const json& j, const char* name) {
-  const json* it = find_member(j, name);
-  if (it == nullptr) {
-    return std::nullopt;
-  }
-  if (it->is_number_integer()) {
-    return it->get<std::int64_t>();
-  }
-  if (it->is_string()) {
-    const auto& s = it->get_ref<const std::string&>();
-    if (!s.empty() && s.size() < 12 &&
-        std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
-      return std::stoll(s);
-    }
-  }
-  return std::nullopt;
-}
-
 // The description carries "Trace ID", "Correlation ID" and "Timestamp" on further lines; the
 // first line holds the AADSTS code and the reason.
 std::string_view first_line(std::string_view text) {
@@ -62,6 +44,24 @@ error_body read_error_body(std::string_view body) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> seconds_field(const json& answer, std::string_view name) {
+  const json* it = find_member(answer, name);
+  if (it == nullptr) {
+    return std::nullopt;
+  }
+  if (it->is_number_integer()) {
+    return it->get<std::int64_t>();
+  }
+  if (it->is_string()) {
+    const auto& s = it->get_ref<const std::string&>();
+    if (!s.empty() && s.size() < 12 &&
+        std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      return std::stoll(s);
+    }
+  }
+  return std::nullopt;
+}
 
 result<access_token> parse_token_response(std::string_view body, timestamp now) {
   const json j = json::parse(body, nullptr, false);

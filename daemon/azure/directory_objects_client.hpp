@@ -5,6 +5,7 @@
 // application permission Directory.Read.All (or User.Read.All + Group.Read.All +
 // Application.Read.All); a 403 names it. Not a source: it only decorates what the sources found.
 
+#include "azure/bearer_client.hpp"
 #include "azure/directory_objects_parse.hpp"
 #include "common/asio.hpp"
 #include "common/error.hpp"
@@ -13,18 +14,6 @@
 
 #include <string>
 #include <vector>
-
-namespace rootwatch {
-class clock;
-class rng;
-namespace net {
-class https_client;
-struct response;
-}  // namespace net
-namespace auth {
-class token_cache;
-}
-}  // namespace rootwatch
 
 namespace rootwatch::azure {
 
@@ -52,11 +41,8 @@ class directory_objects_client {
  private:
   awaitable<result<net::response>> post(const std::vector<std::string>& chunk, std::size_t index);
 
-  net::https_client& http_;
-  auth::token_cache& tokens_;
   directory_objects_options options_;
-  rng& random_;
-  const clock& clock_;
+  bearer_client api_;
 };
 
 }  // namespace rootwatch::azure

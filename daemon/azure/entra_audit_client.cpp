@@ -5,22 +5,12 @@
 
 #include <set>
 
-#include <fmt/format.h>
-
 namespace rootwatch::azure {
 namespace {
 
-// Graph's error, and for a 403 the permission to grant, so that the operator can act on the
-// first cycle's error alone (issue 6 §2).
+// Graph's error, and for a 403 the permission to grant: the first cycle's error says it.
 error audit_error(int status, std::string_view body, std::string_view what) {
-  auto e = graph_error(status, body, what);
-  if (status == 403) {
-    e.message += fmt::format(
-        "; the credential lacks the Microsoft Graph application permission {}: grant it to the app rootwatch signs "
-        "in as, with admin consent",
-        audit_log_permission);
-  }
-  return e;
+  return graph_refusal(status, body, what, audit_log_permission);
 }
 
 }  // namespace

@@ -315,4 +315,16 @@ error graph_error(int status, std::string_view body, std::string_view what) {
   return answer_error(status, what, code, message);
 }
 
+error graph_refusal(int status, std::string_view body, std::string_view what, std::string_view permission,
+                    std::string_view purpose) {
+  auto e = graph_error(status, body, what);
+  if (status == 403) {
+    e.message += fmt::format(
+        "; the credential lacks the Microsoft Graph application permission {}: grant it to the app rootwatch signs "
+        "in as, with admin consent{}",
+        permission, purpose);
+  }
+  return e;
+}
+
 }  // namespace rootwatch::azure

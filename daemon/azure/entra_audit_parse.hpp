@@ -55,4 +55,10 @@ result<entra_audit_page> parse_entra_audit_page(std::string_view body);
 // cut; the body is never quoted whole.
 error graph_error(int status, std::string_view body, std::string_view what);
 
+// graph_error, and for a 403 what to grant, so that the operator can act on the log line alone
+// (issue 6 §2): `permission` names the Graph application permission the credential lacks, and
+// `purpose` ends the sentence (", to see principal display names").
+error graph_refusal(int status, std::string_view body, std::string_view what, std::string_view permission,
+                    std::string_view purpose = {});
+
 }  // namespace rootwatch::azure

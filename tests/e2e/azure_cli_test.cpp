@@ -13,7 +13,6 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -26,39 +25,11 @@ constexpr std::string_view dev_object_id = "d3e4f5a6-0b1c-4d2e-9f3a-4b5c6d7e8f90
 // The Azure CLI's own public client id, as az sends it.
 constexpr std::string_view az_client_id = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string form_encode(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // A token the fake's token endpoint issued to a user with the password grant: what az holds
 // after `az login`.
 std::string user_token(environment& env) {
-  env.azure().add_user({std::string(upn), std::string(password), std::string(dev_object_id), "Dev"});
-  const std::string body =
-      fmt::format("grant_type=password&client_id={}&username={}&password={}&scope={}", az_client_id, form_encode(upn),
-                  form_encode(password), form_encode(env.azure().base_url() + "/.default"));
-  auto r = fake::fetch(read_all(env.dir() / "ca.pem"), "POST", env.azure().token_url(),
-                       {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
-  if (!r || r->status != 200) {
-    ADD_FAILURE() << (r ? r->body : r.error().message);
-    return {};
-  }
-  return json::parse(r->body).value("access_token", "");
+  return e2e::user_token(env, {std::string(upn), std::string(password), std::string(dev_object_id), "Dev"},
+                         az_client_id);
 }
 
 // An executable script in the test's directory that plays az.
@@ -67,17 +38,6 @@ fs::path fake_az(environment& env, const std::string& body) {
   std::ofstream(path, std::ios::trunc) << "#!/bin/sh\n" << body << "\n";
   fs::permissions(path, fs::perms::owner_all);
   return path;
-}
-
-// Swaps the client_secret credential write_config wrote for `credential` (TOML lines).
-void replace_credential(environment& env, const std::string& credential) {
-  std::string text = read_all(env.config_path());
-  const auto begin = text.find("  kind = \"client_secret\"");
-  const auto end = text.find("  [tenant.endpoints]");
-  ASSERT_NE(begin, std::string::npos);
-  ASSERT_NE(end, std::string::npos);
-  text.replace(begin, end - begin, credential);
-  std::ofstream(env.config_path(), std::ios::trunc) << text;
 }
 
 std::string use_az(const fs::path& az) {
@@ -109,16 +69,16 @@ TEST(azure_cli, a_signed_in_az_gives_the_token_that_detects_an_elevation) {
 
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   env.elevate();
-  const bool created =
-      env.receiver().wait_for([](const auto& d) { return !accepted(d, "assignment.created").empty(); }, wait_long);
+  const bool created = wait_accepted(env, "assignment.created");
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
   EXPECT_TRUE(created) << daemon.err();
   EXPECT_EQ(env.azure().request_count(fake::azure_route::token), 1u) << "only the test's own sign-in";
-  EXPECT_NE(read_all(args).find(fmt::format("account\nget-access-token\n--resource\n{}\n--tenant\n{}\n--output\njson\n",
-                                            env.azure().base_url(), env.tenant_id())),
-            std::string::npos)
-      << read_all(args);
+  EXPECT_NE(
+      read_text(args).find(fmt::format("account\nget-access-token\n--resource\n{}\n--tenant\n{}\n--output\njson\n",
+                                       env.azure().base_url(), env.tenant_id())),
+      std::string::npos)
+      << read_text(args);
   EXPECT_EQ(daemon.err().find(token), std::string::npos);
 }
 
@@ -155,7 +115,7 @@ TEST(azure_cli, validate_names_a_missing_az_and_az_path_on_another_kind) {
   EXPECT_NE((r.out + r.err).find("install the Azure CLI"), std::string::npos) << r.out << r.err;
 
   env.write_config("1s");
-  std::string text = read_all(env.config_path());
+  std::string text = read_text(env.config_path());
   const std::string kind = "  kind = \"client_secret\"\n";
   ASSERT_NE(text.find(kind), std::string::npos);
   text.insert(text.find(kind) + kind.size(), "  az_path = \"/usr/bin/az\"\n");

@@ -24,25 +24,11 @@ const fake::app_certificate& app_cert() {
   return c;
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Swaps the client_secret credential write_config wrote for a client_certificate one.
 void use_certificate(environment& env, const fs::path& pem, const fs::path& password_file) {
-  std::string text = read_all(env.config_path());
-  const auto begin = text.find("  kind = \"client_secret\"");
-  const auto end = text.find("  [tenant.endpoints]");
-  ASSERT_NE(begin, std::string::npos);
-  ASSERT_NE(end, std::string::npos);
-  text.replace(begin, end - begin,
-               "  kind = \"client_certificate\"\n  client_id = \"" + std::string(client_id) +
-                   "\"\n  certificate_file = \"" + pem.string() + "\"\n  certificate_password_file = \"" +
-                   password_file.string() + "\"\n  send_certificate_chain = true\n");
-  std::ofstream(env.config_path(), std::ios::trunc) << text;
+  replace_credential(env, "  kind = \"client_certificate\"\n  client_id = \"" + std::string(client_id) +
+                              "\"\n  certificate_file = \"" + pem.string() + "\"\n  certificate_password_file = \"" +
+                              password_file.string() + "\"\n  send_certificate_chain = true\n");
 }
 
 // Nothing secret in the output: no key, no password, no assertion.

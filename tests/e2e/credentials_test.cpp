@@ -8,7 +8,6 @@
 
 #include <csignal>
 #include <fstream>
-#include <sstream>
 
 namespace rootwatch::e2e {
 namespace {
@@ -17,24 +16,6 @@ constexpr std::string_view client_id = "5b0c2a1e-9d34-4c7f-8e21-6a3f0b9d4c58";  
 constexpr std::string_view vm_object_id = "4c3b2a19-0f8e-4d7c-8b6a-594837261504";
 constexpr std::string_view federated_token =
     "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6cm9vdHdhdGNoIn0.ZTJlLWZlZGVyYXRlZA";
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Swaps the client_secret credential write_config wrote for `credential` (TOML lines).
-void replace_credential(environment& env, const std::string& credential) {
-  std::string text = read_all(env.config_path());
-  const auto begin = text.find("  kind = \"client_secret\"");
-  const auto end = text.find("  [tenant.endpoints]");
-  ASSERT_NE(begin, std::string::npos);
-  ASSERT_NE(end, std::string::npos);
-  text.replace(begin, end - begin, credential);
-  std::ofstream(env.config_path(), std::ios::trunc) << text;
-}
 
 bool created_arrived(environment& env, child& daemon) {
   const bool ok =

@@ -7,13 +7,10 @@
 #include "e2e/harness.hpp"
 #include "fake/test_client.hpp"
 
-#include <fmt/format.h>
-
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <fstream>
-#include <sstream>
 #include <set>
 #include <thread>
 
@@ -23,21 +20,6 @@ namespace {
 constexpr const char* alice_id = "a11ce000-0000-4000-8000-000000000001";
 constexpr const char* alice_upn = "alice@contoso.example";
 constexpr const char* alice_ip = "198.51.100.23";
-
-// Writes a config whose tenant reads the given sources, every second.
-void write_sources(environment& env, const std::string& sources, const std::string& extra_keys = {}) {
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  std::ifstream in(env.config_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string config = text.str();
-  const std::string only_arm = "sources = [\"arm\"]";
-  const auto at = config.find(only_arm);
-  ASSERT_NE(at, std::string::npos) << config;
-  config.replace(at, only_arm.size(), "sources = " + sources + "\n" + extra_keys);
-  std::ofstream(env.config_path()) << config;
-}
 
 // Alice's elevation as the Activity Log writes it: BeginRequest and EndRequest.
 void log_elevation(environment& env, timestamp when, const std::string& correlation,
@@ -56,25 +38,6 @@ void log_elevation(environment& env, timestamp when, const std::string& correlat
   }
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::string form_encode(std::string_view s) {
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // Alice, a Global Administrator, as she would work: signed in with her password through a
 // public client, calling ARM herself. The fake writes her calls to its logs, as Azure does.
 struct alice_session {
@@ -82,17 +45,8 @@ struct alice_session {
   std::string token;
 
   explicit alice_session(environment& e) : env(e) {
-    env.azure().add_user({alice_upn, "correct horse battery", alice_id, "Alice", alice_ip});
-    const std::string body = fmt::format(
-        "grant_type=password&client_id=04b07795-8ddb-461a-bbee-02f9e1bf7b46&username={}&password={}&scope={}",
-        form_encode(alice_upn), form_encode("correct horse battery"), form_encode(env.azure().base_url() + "/.default"));
-    auto r = fake::fetch(read_text(env.dir() / "ca.pem"), "POST", env.azure().token_url(),
-                         {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
-    if (!r || r->status != 200) {
-      ADD_FAILURE() << (r ? r->body : r.error().message);
-      return;
-    }
-    token = json::parse(r->body).value("access_token", "");
+    token = user_token(env, {alice_upn, "correct horse battery", alice_id, "Alice", alice_ip},
+                       "04b07795-8ddb-461a-bbee-02f9e1bf7b46");
   }
 
   int call(const std::string& method, const std::string& target) {
@@ -130,18 +84,9 @@ bool has_event_about(const std::vector<fake::delivery>& all, const std::string& 
   return false;
 }
 
-json source_health(std::uint16_t port, const std::string& source) {
-  const json parsed = json::parse(http_get_local(port, "/healthz").body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.contains("tenants") || !parsed["tenants"].contains("contoso") ||
-      !parsed["tenants"]["contoso"].contains("sources") || !parsed["tenants"]["contoso"]["sources"].contains(source)) {
-    return json::object();
-  }
-  return parsed["tenants"]["contoso"]["sources"][source];
-}
-
 TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_with_who_and_where) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log", "entra_audit"])");
+  write_config_with_sources(env, R"("arm", "activity_log", "entra_audit")");
   alice_session alice(env);
   // One cycle only, then none for a long time: the elevate-and-revoke falls between two polls.
   std::string config = read_text(env.config_path());
@@ -157,8 +102,8 @@ TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_wi
   alice.elevate_and_revoke();
   ASSERT_EQ(env.azure().request_count(fake::azure_route::role_assignments), listings_before + 1)
       << "no listing of the daemon's ran in between (only alice's own DELETE)";
-  ASSERT_TRUE(env.receiver().wait_for(
-      [](const auto& all) { return accepted(all, "elevation.event").size() >= 2; }, wait_long))
+  ASSERT_TRUE(
+      env.receiver().wait_for([](const auto& all) { return accepted(all, "elevation.event").size() >= 2; }, wait_long))
       << daemon.err();
   std::this_thread::sleep_for(milliseconds{7'000});  // another cycle over the same windows
   auto events = events_of(env);
@@ -190,7 +135,7 @@ TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_wi
 
 TEST(events, an_event_that_arrives_ten_minutes_late_is_alerted_once_and_not_again_after_a_restart) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log"])");
+  write_config_with_sources(env, R"("arm", "activity_log")");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
@@ -201,9 +146,7 @@ TEST(events, an_event_that_arrives_ten_minutes_late_is_alerted_once_and_not_agai
   std::this_thread::sleep_for(milliseconds{2'000});
   const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
   log_elevation(env, now - std::chrono::minutes{10}, "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6");
-  ASSERT_TRUE(env.receiver().wait_for([](const auto& all) { return !accepted(all, "elevation.event").empty(); },
-                                      wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "elevation.event")) << daemon.err();
   std::this_thread::sleep_for(milliseconds{3'000});
   EXPECT_EQ(events_of(env).size(), 1u);
   daemon.signal(SIGTERM);
@@ -223,7 +166,7 @@ TEST(events, an_event_that_arrives_ten_minutes_late_is_alerted_once_and_not_agai
 
 TEST(events, the_same_elevation_in_both_logs_is_one_alert_with_both_as_evidence) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log", "entra_audit"])");
+  write_config_with_sources(env, R"("arm", "activity_log", "entra_audit")");
   const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
   const std::string correlation = "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901";
   log_elevation(env, now - std::chrono::minutes{2}, correlation);
@@ -236,9 +179,7 @@ TEST(events, the_same_elevation_in_both_logs_is_one_alert_with_both_as_evidence)
   env.azure().add_directory_audit(record);
 
   auto daemon = env.start({"run", "--config", env.config_path().string()});
-  ASSERT_TRUE(env.receiver().wait_for([](const auto& all) { return !accepted(all, "elevation.event").empty(); },
-                                      wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "elevation.event")) << daemon.err();
   std::this_thread::sleep_for(milliseconds{3'000});
   const auto events = events_of(env);
   ASSERT_EQ(events.size(), 1u) << daemon.err();
@@ -254,7 +195,8 @@ TEST(events, the_same_elevation_in_both_logs_is_one_alert_with_both_as_evidence)
 
 TEST(events, a_log_without_its_permission_names_the_role_to_grant_and_the_watch_goes_on) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log"])", "degraded_after = 2\n");
+  write_config_with_sources(env, R"("arm", "activity_log")");
+  set_tenant_keys(env, "degraded_after = 2");
   fake::fault forbidden;
   forbidden.route = fake::azure_route::activity_log;
   forbidden.status = 403;
@@ -284,19 +226,16 @@ TEST(events, a_log_without_its_permission_names_the_role_to_grant_and_the_watch_
   // An elevation meanwhile is still seen by the snapshot; once the log answers, its record is
   // read from where the log stopped.
   env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long));
+  ASSERT_TRUE(wait_accepted(env, "assignment.created"));
   env.azure().clear_faults();
-  ASSERT_TRUE(env.receiver().wait_for([](const auto& all) { return !accepted(all, "watch.recovered").empty(); },
-                                      wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "watch.recovered")) << daemon.err();
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
 }
 
 TEST(events, the_entra_audit_log_without_audit_log_read_all_says_so_and_the_activity_log_still_alerts) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log", "entra_audit"])");
+  write_config_with_sources(env, R"("arm", "activity_log", "entra_audit")");
   env.azure().set_directory_audit_denied(true);
   alice_session alice(env);
   auto daemon = env.start({"run", "--config", env.config_path().string()});
@@ -307,8 +246,8 @@ TEST(events, the_entra_audit_log_without_audit_log_read_all_says_so_and_the_acti
   EXPECT_NE(source_health(port, "entra_audit").value("last_error", "").find("AuditLog.Read.All"), std::string::npos)
       << source_health(port, "entra_audit").dump();
   alice.elevate_and_revoke();
-  ASSERT_TRUE(env.receiver().wait_for(
-      [](const auto& all) { return accepted(all, "elevation.event").size() >= 2; }, wait_long))
+  ASSERT_TRUE(
+      env.receiver().wait_for([](const auto& all) { return accepted(all, "elevation.event").size() >= 2; }, wait_long))
       << daemon.err();
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
@@ -316,13 +255,11 @@ TEST(events, the_entra_audit_log_without_audit_log_read_all_says_so_and_the_acti
 
 TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_once) {
   environment env;
-  write_sources(env, R"(["arm"])");
+  write_config_with_sources(env, R"("arm")");
   env.azure().add_user({"bob@contoso.example", "pw", "b0b00000-0000-4000-8000-000000000002", "Bob Builder"});
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   env.elevate("b0b00000-0000-4000-8000-000000000002");
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   EXPECT_EQ((*created[0].body_json)["assignment"]["principal"].value("display_name", ""), "Bob Builder")
       << created[0].body;
@@ -331,13 +268,11 @@ TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_on
 
   // Without Directory.Read.All: null, and the log says why, once.
   environment denied;
-  write_sources(denied, R"(["arm"])");
+  write_config_with_sources(denied, R"("arm")");
   denied.azure().set_directory_objects_denied(true);
   auto second = denied.start({"run", "--config", denied.config_path().string()});
   denied.elevate();
-  ASSERT_TRUE(denied.receiver().wait_for(
-      [](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << second.err();
+  ASSERT_TRUE(wait_accepted(denied, "assignment.created")) << second.err();
   std::this_thread::sleep_for(milliseconds{2'000});
   const auto plain = accepted(denied.receiver().deliveries(), "assignment.created");
   EXPECT_TRUE((*plain[0].body_json)["assignment"]["principal"]["display_name"].is_null()) << plain[0].body;
@@ -351,7 +286,7 @@ TEST(events, principal_names_come_from_graph_and_a_missing_permission_is_said_on
 
 TEST(events, check_reports_an_elevation_the_logs_recorded_as_something_to_look_at) {
   environment env;
-  write_sources(env, R"(["arm", "activity_log"])");
+  write_config_with_sources(env, R"("arm", "activity_log")");
   const auto now = std::chrono::time_point_cast<timestamp::duration>(std::chrono::system_clock::now());
   log_elevation(env, now - std::chrono::hours{2}, "3c4d5e6f-7081-4293-a4b5-c6d7e8f90a1b");
   const auto r = env.run({"check", "--config", env.config_path().string()});

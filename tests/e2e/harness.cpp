@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <fstream>
 #include <random>
@@ -16,17 +17,12 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 extern char** environ;
 
 namespace rootwatch::e2e {
 namespace {
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -52,6 +48,13 @@ fs::path fresh_dir() {
 }
 
 }  // namespace
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 child::child(child&& other) noexcept
     : pid_(other.pid_), out_(std::move(other.out_)), err_(std::move(other.err_)), reaped_(other.reaped_) {
@@ -91,11 +94,11 @@ void child::signal(int sig) {
 }
 
 std::string child::out() const {
-  return read_file(out_);
+  return read_text(out_);
 }
 
 std::string child::err() const {
-  return read_file(err_);
+  return read_text(err_);
 }
 
 environment::environment() : dir_(fresh_dir()), ca_(fake::test_ca::generate()) {
@@ -259,7 +262,7 @@ net::response http_get_local(std::uint16_t port, const std::string& path) {
 }
 
 void set_tenant_keys(environment& env, const std::string& keys, const std::string& log_level) {
-  std::string text = read_file(env.config_path());
+  std::string text = read_text(env.config_path());
   const std::string anchor = "request_timeout = \"5s\"\n";
   const auto at = text.find(anchor);
   if (at == std::string::npos) {
@@ -288,7 +291,7 @@ std::unique_ptr<fake::fake_azure> environment::start_azure(const std::string& te
 }
 
 void set_sources(environment& env, const std::string& list) {
-  std::string text = read_file(env.config_path());
+  std::string text = read_text(env.config_path());
   const std::string only_arm = "sources = [\"arm\"]";
   const auto at = text.find(only_arm);
   if (at == std::string::npos) {
@@ -316,6 +319,71 @@ std::optional<double> metric_sample(std::uint16_t port, const std::string& serie
     }
   }
   return std::nullopt;
+}
+
+void write_config_with_sources(environment& env, const std::string& sources) {
+  env.listen = "127.0.0.1:0";
+  env.write_config("1s");
+  set_sources(env, sources);
+}
+
+bool wait_accepted(environment& env, const std::string& kind, milliseconds timeout) {
+  return env.receiver().wait_for([&kind](const auto& all) { return !accepted(all, kind).empty(); }, timeout);
+}
+
+std::string form_encode(std::string_view text) {
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string user_token(environment& env, const fake::user_account& user, std::string_view client_id) {
+  env.azure().add_user(user);
+  const std::string body =
+      fmt::format("grant_type=password&client_id={}&username={}&password={}&scope={}", client_id, form_encode(user.upn),
+                  form_encode(user.password), form_encode(env.azure().base_url() + "/.default"));
+  auto r = fake::fetch(read_text(env.dir() / "ca.pem"), "POST", env.azure().token_url(),
+                       {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
+  if (!r || r->status != 200) {
+    ADD_FAILURE() << (r ? r->body : r.error().message);
+    return {};
+  }
+  return json::parse(r->body).value("access_token", "");
+}
+
+void replace_credential(environment& env, const std::string& credential) {
+  std::string text = read_text(env.config_path());
+  const auto begin = text.find("  kind = \"client_secret\"");
+  const auto end = text.find("  [tenant.endpoints]");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  text.replace(begin, end - begin, credential);
+  write_file(env.config_path(), text);
+}
+
+json source_health(std::uint16_t port, const std::string& source) {
+  const json h = healthz(port);
+  if (!h.contains("tenants") || !h["tenants"].contains("contoso") || !h["tenants"]["contoso"].contains("sources") ||
+      !h["tenants"]["contoso"]["sources"].contains(source)) {
+    return json::object();
+  }
+  return h["tenants"]["contoso"]["sources"][source];
+}
+
+std::set<std::string> evidence_sources(const fake::delivery& d) {
+  std::set<std::string> out;
+  if (d.body_json && d.body_json->contains("evidence")) {
+    for (const auto& e : (*d.body_json)["evidence"]) {
+      out.insert(e.value("source", ""));
+    }
+  }
+  return out;
 }
 
 }  // namespace rootwatch::e2e

@@ -14,7 +14,9 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rootwatch::e2e {
@@ -132,5 +134,34 @@ json healthz(std::uint16_t port);
 // One sample of /metrics, `series` written as exposed: name{label="value",...}; nullopt while
 // it is not there.
 std::optional<double> metric_sample(std::uint16_t port, const std::string& series);
+
+// write_config("1s") with the health listener on a free port and the tenant reading `sources`
+// (as set_sources takes them).
+void write_config_with_sources(environment& env, const std::string& sources);
+
+// Waits until the receiver has accepted an alert of `kind`; false when none came in `timeout`.
+bool wait_accepted(environment& env, const std::string& kind, milliseconds timeout = wait_long);
+
+// The file's bytes; "" when it cannot be read.
+std::string read_text(const fs::path& p);
+
+// `text` application/x-www-form-urlencoded: unreserved characters as they are, every other byte
+// as %XX.
+std::string form_encode(std::string_view text);
+
+// An ARM access token that the fake's token endpoint issues to `user` (added to the fake here)
+// with the password grant through the public client `client_id`: what a person signed in with
+// az, or through the portal, holds. "" and a test failure when it is refused.
+std::string user_token(environment& env, const fake::user_account& user, std::string_view client_id);
+
+// Swaps the client_secret credential of the written config for `credential` (TOML lines);
+// call after write_config.
+void replace_credential(environment& env, const std::string& credential);
+
+// One source's entry in /healthz for the tenant "contoso"; an empty object while it is not there.
+json source_health(std::uint16_t port, const std::string& source);
+
+// The sources an alert's evidence names.
+std::set<std::string> evidence_sources(const fake::delivery& d);
 
 }  // namespace rootwatch::e2e

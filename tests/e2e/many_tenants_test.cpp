@@ -14,20 +14,12 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace rootwatch::e2e {
 namespace {
 
 constexpr int healthy_tenants = 19;
 const std::string broken = "contoso";  // the harness's own tenant, and its own fake
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {

@@ -18,15 +18,6 @@ namespace {
 const std::string both_sources = R"("arm", "resource_graph")";
 const std::string graph_alone = R"("resource_graph")";
 
-json source_health(std::uint16_t port, const std::string& source) {
-  const json h = healthz(port);
-  if (!h.contains("tenants") || !h["tenants"].contains("contoso") || !h["tenants"]["contoso"].contains("sources") ||
-      !h["tenants"]["contoso"]["sources"].contains(source)) {
-    return json::object();
-  }
-  return h["tenants"]["contoso"]["sources"][source];
-}
-
 double cycles(std::uint16_t port, const std::string& result) {
   return metric_sample(port, "rootwatch_cycles_total{tenant=\"contoso\",result=\"" + result + "\"}").value_or(0);
 }
@@ -46,16 +37,6 @@ bool names(const fake::delivery& d, const std::string& assignment_name) {
     return false;
   }
   return to_lower((*d.body_json)["assignment"].value("id", "")).find(to_lower(assignment_name)) != std::string::npos;
-}
-
-std::set<std::string> evidence_sources(const fake::delivery& d) {
-  std::set<std::string> out;
-  if (d.body_json && d.body_json->contains("evidence")) {
-    for (const auto& e : (*d.body_json)["evidence"]) {
-      out.insert(e.value("source", ""));
-    }
-  }
-  return out;
 }
 
 std::size_t count(environment& env, const std::string& kind) {
@@ -93,9 +74,7 @@ void stop(running& r) {
 
 TEST(multi_source, a_row_only_one_source_shows_is_counted_never_created_by_graph_nor_removed) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, both_sources);
+  write_config_with_sources(env, both_sources);
   // Resource Graph's index has not caught up with this creation yet: it is hidden from ARG
   // from the start.
   const std::string lagging = "0e5a1c2b-7d3f-4a9e-b6c1-2f8d4e6a0b13";
@@ -104,9 +83,7 @@ TEST(multi_source, a_row_only_one_source_shows_is_counted_never_created_by_graph
   ASSERT_FALSE(HasFailure());
 
   env.azure().add_assignment(user_access_administrator("a11ce000-0000-4000-8000-000000000001", lagging));
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << r.daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << r.daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   ASSERT_EQ(created.size(), 1u);
   EXPECT_TRUE(names(created[0], lagging)) << created[0].body;
@@ -146,16 +123,12 @@ TEST(multi_source, a_row_only_one_source_shows_is_counted_never_created_by_graph
 
 TEST(multi_source, graph_lagging_behind_a_removal_holds_it_until_no_source_shows_it) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, both_sources);
+  write_config_with_sources(env, both_sources);
   auto r = start_watching(env);
   ASSERT_FALSE(HasFailure());
 
   const std::string name = env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << r.daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << r.daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   ASSERT_EQ(created.size(), 1u);
 
@@ -177,9 +150,7 @@ TEST(multi_source, graph_lagging_behind_a_removal_holds_it_until_no_source_shows
 
   // Resource Graph catches up: no source shows it, and that is the one removal.
   ASSERT_TRUE(env.azure().remove_graph_only_assignment(name));
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.removed").empty(); }, wait_long))
-      << r.daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.removed")) << r.daemon.err();
   ASSERT_TRUE(wait_cycles(r.port, 2));
   const auto removed = accepted(env.receiver().deliveries(), "assignment.removed");
   ASSERT_EQ(removed.size(), 1u);
@@ -190,18 +161,14 @@ TEST(multi_source, graph_lagging_behind_a_removal_holds_it_until_no_source_shows
 
 TEST(multi_source, created_on_written_differently_by_arm_and_graph_is_one_assignment) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, both_sources);
+  write_config_with_sources(env, both_sources);
   // Another text for the same instant at every query (whole seconds, +00:00, milliseconds).
   env.azure().set_graph_created_on_style("alternate");
   auto r = start_watching(env);
   ASSERT_FALSE(HasFailure());
 
   env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << r.daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << r.daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   ASSERT_EQ(created.size(), 1u);
   EXPECT_EQ(evidence_sources(created[0]), (std::set<std::string>{"arm", "resource_graph"})) << created[0].body;
@@ -220,17 +187,13 @@ TEST(multi_source, created_on_written_differently_by_arm_and_graph_is_one_assign
 
 TEST(multi_source, graph_alone_reads_created_on_in_any_text_as_the_same_assignment) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, graph_alone);
+  write_config_with_sources(env, graph_alone);
   env.azure().set_graph_created_on_style("alternate");
   auto r = start_watching(env);
   ASSERT_FALSE(HasFailure());
 
   env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << r.daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << r.daemon.err();
   // Every text of the three comes round at least twice.
   ASSERT_TRUE(wait_cycles(r.port, 6));
   EXPECT_EQ(count(env, "assignment.created"), 1u);
@@ -249,9 +212,7 @@ void four_assignments_one_row_per_page(environment& env) {
 
 TEST(multi_source, graph_paging_waits_for_the_user_quota_inside_the_cycle) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, graph_alone);
+  write_config_with_sources(env, graph_alone);
   // The deadline leaves room to wait for the quota's reset.
   set_tenant_keys(env, "cycle_timeout = \"30s\"", "info");
   four_assignments_one_row_per_page(env);
@@ -281,9 +242,7 @@ TEST(multi_source, graph_paging_waits_for_the_user_quota_inside_the_cycle) {
 
 TEST(multi_source, graph_quota_running_out_mid_listing_fails_the_source_and_never_removes) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  set_sources(env, graph_alone);
+  write_config_with_sources(env, graph_alone);
   set_tenant_keys(env, "cycle_timeout = \"10s\"", "info");
   four_assignments_one_row_per_page(env);
   auto daemon = env.start({"run", "--config", env.config_path().string()});

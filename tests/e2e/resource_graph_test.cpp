@@ -10,50 +10,15 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 namespace rootwatch::e2e {
 namespace {
 
-void watch_with_resource_graph(environment& env) {
-  std::ifstream in(env.config_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string config = text.str();
-  const std::string only_arm = "sources = [\"arm\"]";
-  const auto at = config.find(only_arm);
-  ASSERT_NE(at, std::string::npos) << config;
-  config.replace(at, only_arm.size(), "sources = [\"arm\", \"resource_graph\"]");
-  std::ofstream(env.config_path()) << config;
-}
-
-json source_health(std::uint16_t port, const std::string& source) {
-  const json parsed = json::parse(http_get_local(port, "/healthz").body, nullptr, false);
-  if (parsed.is_discarded() || !parsed.contains("tenants") || !parsed["tenants"].contains("contoso") ||
-      !parsed["tenants"]["contoso"].contains("sources") || !parsed["tenants"]["contoso"]["sources"].contains(source)) {
-    return json::object();
-  }
-  return parsed["tenants"]["contoso"]["sources"][source];
-}
-
-std::set<std::string> evidence_sources(const fake::delivery& d) {
-  std::set<std::string> out;
-  if (d.body_json && d.body_json->contains("evidence")) {
-    for (const auto& e : (*d.body_json)["evidence"]) {
-      out.insert(e.value("source", ""));
-    }
-  }
-  return out;
-}
-
 TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_graph_never_removes_it) {
   environment env;
-  env.listen = "127.0.0.1:0";
-  env.write_config("1s");
-  watch_with_resource_graph(env);
+  write_config_with_sources(env, R"("arm", "resource_graph")");
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   const auto port = health_port_in_log(daemon);
   ASSERT_NE(port, 0) << daemon.err();
@@ -61,9 +26,7 @@ TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_grap
       << http_get_local(port, "/healthz").body << daemon.err();
 
   const std::string name = env.elevate();
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.created").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.created")) << daemon.err();
   const auto created = accepted(env.receiver().deliveries(), "assignment.created");
   ASSERT_EQ(created.size(), 1u);
   // Both sources listed it, each in its own format: one alert, with both as evidence.
@@ -82,9 +45,7 @@ TEST(resource_graph_source, both_sources_see_one_assignment_and_a_throttled_grap
   // A real removal, seen by the authoritative ARM list while Resource Graph still cannot
   // answer, is reported.
   ASSERT_TRUE(env.azure().remove_assignment(name));
-  ASSERT_TRUE(
-      env.receiver().wait_for([](const auto& all) { return !accepted(all, "assignment.removed").empty(); }, wait_long))
-      << daemon.err();
+  ASSERT_TRUE(wait_accepted(env, "assignment.removed")) << daemon.err();
   const auto removed = accepted(env.receiver().deliveries(), "assignment.removed");
   EXPECT_EQ(removed[0].body_json->value("correlation_key", "x"), created[0].body_json->value("correlation_key", "y"));
 

@@ -5,54 +5,19 @@
 // caller.
 
 #include "app/principal_names.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "common/json.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
+#include "support/directory_principals.hpp"
+#include "support/log_capture.hpp"
 #include "support/run_coro.hpp"
-
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <sstream>
 
 namespace rootwatch::app {
 namespace {
 
+using testing_support::log_capture;
 using testing_support::run_coro;
 using namespace std::chrono_literals;
-
-constexpr std::string_view alice = "5c1e7a52-3f0b-4d8e-9a61-2b7c4e9f0d13";
-constexpr std::string_view pipeline = "84b80893-8749-40a3-97b7-68513b600544";
-constexpr std::string_view nobody = "0b944de3-e0fc-4774-a49a-b135213725ef";
-
-// The lines the default logger writes while alive, from `level` up.
-class log_capture {
- public:
-  explicit log_capture(spdlog::level::level_enum level = spdlog::level::info) : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(level);
-    spdlog::set_default_logger(logger);
-  }
-  ~log_capture() { spdlog::set_default_logger(previous_); }
-  log_capture(const log_capture&) = delete;
-  log_capture& operator=(const log_capture&) = delete;
-
-  int lines_with(const std::string& needle) const {
-    std::istringstream in(out_.str());
-    int n = 0;
-    for (std::string line; std::getline(in, line);) {
-      n += line.find(needle) != std::string::npos ? 1 : 0;
-    }
-    return n;
-  }
-  std::string text() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using namespace testing_support::principals;
 
 engine::assignment row(std::string_view principal) {
   engine::assignment a;
@@ -63,28 +28,15 @@ engine::assignment row(std::string_view principal) {
   return a;
 }
 
-class principal_names_test : public testing_support::azure_env {
+class principal_names_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
+    azure_api_env::SetUp();
     options_.tenant = "contoso";
     options_.graph_base = azure_->base_url();
     options_.timeout = 5s;
     options_.retry = net::retry_policy{2, 10ms, 20ms, 2s};
-    azure_->add_user({"alice@contoso.example", "pw", std::string(alice), "Alice Example"});
-    fake::managed_identity mi;
-    mi.client_id = "11111111-2222-3333-4444-555555555555";
-    mi.object_id = std::string(pipeline);
-    mi.display_name = "deploy-pipeline";
-    azure_->add_managed_identity(mi);
+    testing_support::principals::add_to(*azure_);
     names_ = std::make_unique<principal_names>(*http_, *tokens_, options_, random_, wall_);
   }
 
@@ -98,20 +50,11 @@ class principal_names_test : public testing_support::azure_env {
     co_return true;
   }
 
-  std::vector<fake::recorded_request> lookups() const {
-    std::vector<fake::recorded_request> out;
-    for (auto& r : azure_->requests()) {
-      if (r.route == fake::azure_route::directory_objects) {
-        out.push_back(r);
-      }
-    }
-    return out;
-  }
+  std::vector<fake::recorded_request> lookups() const { return requests_on(fake::azure_route::directory_objects); }
 
   static json asked(const fake::recorded_request& r) { return json::parse(r.body).at("ids"); }
 
   principal_names_options options_;
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<principal_names> names_;
 };
 

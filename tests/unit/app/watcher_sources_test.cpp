@@ -8,23 +8,22 @@
 #include "common/metrics.hpp"
 #include "store/state_store.hpp"
 #include "support/azure_env.hpp"
+#include "support/log_capture.hpp"
 #include "support/run_coro.hpp"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace rootwatch::app {
 namespace {
 
+using testing_support::log_capture;
 using testing_support::run_coro;
 using namespace std::chrono_literals;
 
@@ -292,33 +291,6 @@ TEST_F(watcher_sources_test, rows_only_one_source_shows_are_counted_per_source_a
   EXPECT_EQ(agreed.disagreements, 0u);
   EXPECT_EQ(stats_.value("rootwatch_source_disagreements", {{"tenant", "contoso"}, {"source", "resource_graph"}}), 0.0);
 }
-
-// Counts the lines containing `needle` that the default logger writes while alive.
-class log_capture {
- public:
-  log_capture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
-    logger->set_level(spdlog::level::info);
-    spdlog::set_default_logger(logger);
-  }
-  ~log_capture() { spdlog::set_default_logger(previous_); }
-  log_capture(const log_capture&) = delete;
-  log_capture& operator=(const log_capture&) = delete;
-
-  int lines_with(const std::string& needle) const {
-    std::istringstream in(out_.str());
-    int n = 0;
-    for (std::string line; std::getline(in, line);) {
-      n += line.find(needle) != std::string::npos ? 1 : 0;
-    }
-    return n;
-  }
-
- private:
-  std::ostringstream out_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 TEST_F(watcher_sources_test, a_disagreement_is_logged_once_when_it_starts_not_every_cycle) {
   log_capture log;

@@ -143,6 +143,27 @@ constexpr const char* invalid_client_body = R"({
   "error_uri": "https://login.microsoftonline.com/error?code=7000215"
 })";
 
+// IMDS, App Service, az and the v1 endpoint write their seconds as strings; only digits count.
+TEST(seconds_field, an_integer_or_a_string_of_at_most_eleven_digits) {
+  const json answer = {{"int", 3599},
+                       {"text", "1764496800"},
+                       {"eleven", "99999999999"},
+                       {"twelve", "999999999999"},
+                       {"signed", "-5"},
+                       {"spaced", " 60"},
+                       {"empty", ""},
+                       {"fraction", 1.5},
+                       {"flag", true},
+                       {"null", nullptr}};
+  EXPECT_EQ(seconds_field(answer, "int"), 3599);
+  EXPECT_EQ(seconds_field(answer, "text"), 1764496800);
+  EXPECT_EQ(seconds_field(answer, "eleven"), 99999999999);
+  for (const auto* name : {"twelve", "signed", "spaced", "empty", "fraction", "flag", "null", "absent"}) {
+    EXPECT_EQ(seconds_field(answer, name), std::nullopt) << name;
+  }
+  EXPECT_EQ(seconds_field(json::array({1}), "int"), std::nullopt);
+}
+
 TEST(token_error, an_invalid_secret_names_the_code_and_status_and_keeps_the_first_line) {
   const auto e = token_error(401, invalid_client_body, "contoso", "not-in-the-body");
   EXPECT_EQ(e.kind, error_kind::auth);

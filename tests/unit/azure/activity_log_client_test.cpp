@@ -4,11 +4,9 @@
 // throttling.
 
 #include "azure/activity_log_client.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "azure/activity_log_parse.hpp"
 #include "common/encoding.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -22,22 +20,11 @@ using namespace std::chrono_literals;
 constexpr std::string_view alice_oid = "3f2a9c10-5b7e-4d21-9a0c-1e2f3a4b5c6d";
 constexpr std::string_view values_path = "/providers/Microsoft.Insights/eventtypes/management/values";
 
-class activity_log_client_test : public testing_support::azure_env {
+class activity_log_client_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
-    options_.base = azure_->base_url();
-    options_.scope = azure_->base_url() + "/.default";
-    options_.timeout = 5s;
-    options_.retry = {3, 10ms, 20ms, 2s};
+    azure_api_env::SetUp();
+    options_ = fast_options<activity_log_options>(arm_scope());
     make_client();
     now_ = std::chrono::system_clock::now();
   }
@@ -54,22 +41,13 @@ class activity_log_client_test : public testing_support::azure_env {
     return e;
   }
 
-  std::vector<fake::recorded_request> reads() const {
-    std::vector<fake::recorded_request> out;
-    for (auto& r : azure_->requests()) {
-      if (r.route == fake::azure_route::activity_log) {
-        out.push_back(r);
-      }
-    }
-    return out;
-  }
+  std::vector<fake::recorded_request> reads() const { return requests_on(fake::azure_route::activity_log); }
 
   result<std::vector<engine::audit_event>> read(timestamp since, timestamp until) {
     return run_coro(io_, log_->events(since, until));
   }
 
   activity_log_options options_;
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<activity_log_client> log_;
   timestamp now_;
 };

@@ -1,9 +1,7 @@
 // The ARM source against the fake Azure: paging, completeness, token renewal, role names.
 
 #include "azure/arm_client.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -18,24 +16,11 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view uaa = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 
-class arm_client_test : public testing_support::azure_env {
+class arm_client_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
-    arm_options a;
-    a.base = azure_->base_url();
-    a.scope = azure_->base_url() + "/.default";
-    a.timeout = 5s;
-    a.retry = {3, 10ms, 20ms, 2s};
-    arm_ = std::make_unique<arm_client>(*http_, *tokens_, a, random_, wall_);
+    azure_api_env::SetUp();
+    arm_ = std::make_unique<arm_client>(*http_, *tokens_, fast_options<arm_options>(arm_scope()), random_, wall_);
   }
 
   std::string assign(const std::string& role, int n) {
@@ -48,7 +33,6 @@ class arm_client_test : public testing_support::azure_env {
 
   std::size_t lists() const { return azure_->request_count(fake::azure_route::role_assignments); }
 
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<arm_client> arm_;
 };
 

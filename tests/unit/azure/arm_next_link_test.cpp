@@ -2,10 +2,8 @@
 // this listing (a loop), and one to another host. The fake's next_link_override makes every
 // page's nextLink the given URL, verbatim.
 
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "azure/arm_client.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -19,21 +17,11 @@ using namespace std::chrono_literals;
 constexpr std::string_view list_target =
     "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()";
 
-class arm_next_link_test : public testing_support::azure_env {
+class arm_next_link_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
-    arm_options a;
-    a.base = azure_->base_url();
-    a.scope = azure_->base_url() + "/.default";
-    a.timeout = 5s;
+    azure_api_env::SetUp();
+    auto a = fast_options<arm_options>(arm_scope());
     a.retry = {2, 10ms, 20ms, 1s};
     a.max_pages = 50;  // the cap still ends a loop, just later: keep that case quick
     arm_ = std::make_unique<arm_client>(*http_, *tokens_, a, random_, wall_);
@@ -47,7 +35,6 @@ class arm_next_link_test : public testing_support::azure_env {
 
   std::size_t lists() const { return azure_->request_count(fake::azure_route::role_assignments); }
 
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<arm_client> arm_;
 };
 

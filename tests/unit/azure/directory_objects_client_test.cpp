@@ -4,12 +4,11 @@
 // Retry-After, and one token renewal after a 401.
 
 #include "azure/directory_objects_client.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "azure/entra_audit_parse.hpp"
 #include "common/json.hpp"
 #include "common/text.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
+#include "support/directory_principals.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -21,39 +20,20 @@ namespace {
 
 using testing_support::run_coro;
 using namespace std::chrono_literals;
-
-constexpr std::string_view alice = "5c1e7a52-3f0b-4d8e-9a61-2b7c4e9f0d13";
-constexpr std::string_view pipeline = "84b80893-8749-40a3-97b7-68513b600544";
-constexpr std::string_view nobody = "0b944de3-e0fc-4774-a49a-b135213725ef";
+using namespace testing_support::principals;
 
 // A GUID per number, for long lists.
 std::string guid(std::size_t n) {
   return fmt::format("00000000-0000-4000-8000-{:012x}", n);
 }
 
-class directory_objects_client_test : public testing_support::azure_env {
+class directory_objects_client_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
+    azure_api_env::SetUp();
     // The fake serves Graph on its one base URL.
-    options_.base = azure_->base_url();
-    options_.scope = graph_scope(options_.base);
-    options_.timeout = 5s;
-    options_.retry = {3, 10ms, 20ms, 2s};
-    azure_->add_user({"alice@contoso.example", "pw", std::string(alice), "Alice Example"});
-    fake::managed_identity mi;
-    mi.client_id = "11111111-2222-3333-4444-555555555555";
-    mi.object_id = std::string(pipeline);
-    mi.display_name = "deploy-pipeline";
-    azure_->add_managed_identity(mi);
+    options_ = fast_options<directory_objects_options>(graph_scope(azure_->base_url()));
+    testing_support::principals::add_to(*azure_);
     make_client();
   }
 
@@ -62,17 +42,10 @@ class directory_objects_client_test : public testing_support::azure_env {
   }
 
   std::vector<fake::recorded_request> object_requests() const {
-    std::vector<fake::recorded_request> out;
-    for (auto& r : azure_->requests()) {
-      if (r.route == fake::azure_route::directory_objects) {
-        out.push_back(r);
-      }
-    }
-    return out;
+    return requests_on(fake::azure_route::directory_objects);
   }
 
   directory_objects_options options_;
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<directory_objects_client> client_;
 };
 

@@ -4,11 +4,9 @@
 // the nextLinks it refuses: to another host, back to a page already read, past the page cap.
 
 #include "azure/entra_audit_client.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "azure/entra_audit_parse.hpp"
 #include "fake/wire_codec.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -23,23 +21,12 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view alice = "5c1e7a52-3f0b-4d8e-9a61-2b7c4e9f0d13";
 
-class entra_audit_client_test : public testing_support::azure_env {
+class entra_audit_client_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
+    azure_api_env::SetUp();
     // The fake serves Graph on its one base URL, as the tests configure the Graph endpoint.
-    options_.base = azure_->base_url();
-    options_.scope = graph_scope(options_.base);
-    options_.timeout = 5s;
-    options_.retry = {3, 10ms, 20ms, 2s};
+    options_ = fast_options<entra_audit_options>(graph_scope(azure_->base_url()));
     make_client();
   }
 
@@ -55,15 +42,7 @@ class entra_audit_client_test : public testing_support::azure_env {
     return azure_->add_directory_audit(std::move(a));
   }
 
-  std::vector<fake::recorded_request> audit_requests() const {
-    std::vector<fake::recorded_request> out;
-    for (auto& r : azure_->requests()) {
-      if (r.route == fake::azure_route::entra_audit) {
-        out.push_back(r);
-      }
-    }
-    return out;
-  }
+  std::vector<fake::recorded_request> audit_requests() const { return requests_on(fake::azure_route::entra_audit); }
 
   static std::vector<std::string> ids(const std::vector<engine::audit_event>& events) {
     std::vector<std::string> out;
@@ -76,7 +55,6 @@ class entra_audit_client_test : public testing_support::azure_env {
 
   const timestamp t0_ = *parse_iso8601("2025-02-11T10:00:00Z");
   entra_audit_options options_;
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<entra_audit_client> client_;
 };
 

@@ -340,5 +340,20 @@ TEST(graph_error, reads_the_graph_body_and_classifies_by_status) {
   EXPECT_TRUE(is_valid_utf8(bad.message));
 }
 
+TEST(graph_refusal, a_403_names_the_permission_to_grant_and_nothing_else_does) {
+  const std::string body = R"({"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges"}})";
+  const auto denied = graph_refusal(403, body, "graph getByIds", "Directory.Read.All", ", to see names");
+  EXPECT_EQ(denied.kind, error_kind::permission);
+  EXPECT_NE(denied.message.find("Authorization_RequestDenied"), std::string::npos) << denied.message;
+  EXPECT_NE(denied.message.find("lacks the Microsoft Graph application permission Directory.Read.All: grant it to "
+                                "the app rootwatch signs in as, with admin consent, to see names"),
+            std::string::npos)
+      << denied.message;
+  for (const int status : {401, 404, 429, 500}) {
+    const auto other = graph_refusal(status, body, "graph getByIds", "Directory.Read.All");
+    EXPECT_EQ(other.message, graph_error(status, body, "graph getByIds").message) << status;
+  }
+}
+
 }  // namespace
 }  // namespace rootwatch::azure

@@ -4,11 +4,9 @@
 // own error with the server's Retry-After.
 
 #include "azure/paged_reader.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
 #include "azure/arm_parse.hpp"
 #include "azure/bearer_client.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -22,19 +20,12 @@ using namespace std::chrono_literals;
 constexpr std::string_view list_target =
     "/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()";
 
-class paged_reader_test : public testing_support::azure_env {
+class paged_reader_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
+    azure_api_env::SetUp();
     bearer_options b;
-    b.scope = azure_->base_url() + "/.default";
+    b.scope = arm_scope();
     b.timeout = 5s;
     b.retry = {2, 10ms, 20ms, 1s};
     b.to_error = arm_error;
@@ -76,7 +67,6 @@ class paged_reader_test : public testing_support::azure_env {
   std::string first_url() const { return azure_->base_url() + std::string(list_target); }
   std::size_t lists() const { return azure_->request_count(fake::azure_route::role_assignments); }
 
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<bearer_client> api_;
 };
 

@@ -3,9 +3,7 @@
 // and malformed pages, and role names.
 
 #include "azure/resource_graph_client.hpp"
-#include "auth/client_secret.hpp"
-#include "auth/token_cache.hpp"
-#include "support/azure_env.hpp"
+#include "support/azure_api_env.hpp"
 #include "support/run_coro.hpp"
 
 #include <fmt/format.h>
@@ -21,22 +19,11 @@ using namespace std::chrono_literals;
 constexpr std::string_view uaa = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
 constexpr std::string_view query_target = "/providers/Microsoft.ResourceGraph/resources?api-version=2022-10-01";
 
-class resource_graph_client_test : public testing_support::azure_env {
+class resource_graph_client_test : public testing_support::azure_api_env {
  protected:
   void SetUp() override {
-    azure_env::SetUp();
-    auth::client_secret_options o;
-    o.authority = azure_->base_url();
-    o.tenant_id = azure_->tenant_id();
-    o.client_id = std::string(testing_support::test_client_id);
-    o.read_secret = []() -> result<std::string> { return std::string(testing_support::test_client_secret); };
-    o.retry = {2, 10ms, 20ms, 1s};
-    tokens_ = std::make_unique<auth::token_cache>(
-        io_.get_executor(), std::make_unique<auth::client_secret_credential>(*http_, std::move(o), wall_), wall_);
-    options_.base = azure_->base_url();
-    options_.scope = azure_->base_url() + "/.default";
-    options_.timeout = 5s;
-    options_.retry = {3, 10ms, 20ms, 2s};
+    azure_api_env::SetUp();
+    options_ = fast_options<resource_graph_options>(arm_scope());
     options_.page_size = 2;
     options_.max_quota_wait = 3s;
     make_client();
@@ -53,15 +40,7 @@ class resource_graph_client_test : public testing_support::azure_env {
     return azure_->add_assignment(std::move(a)).name;
   }
 
-  std::vector<fake::recorded_request> queries() const {
-    std::vector<fake::recorded_request> out;
-    for (auto& r : azure_->requests()) {
-      if (r.route == fake::azure_route::resource_graph) {
-        out.push_back(r);
-      }
-    }
-    return out;
-  }
+  std::vector<fake::recorded_request> queries() const { return requests_on(fake::azure_route::resource_graph); }
 
   std::size_t throttled_answers() const {
     std::size_t n = 0;
@@ -72,7 +51,6 @@ class resource_graph_client_test : public testing_support::azure_env {
   }
 
   resource_graph_options options_;
-  std::unique_ptr<auth::token_cache> tokens_;
   std::unique_ptr<resource_graph_client> graph_;
 };
 
