@@ -96,7 +96,8 @@ awaitable<int> run_check(options opts) {
       continue;
     }
     firing += report.firing;
-    say(fmt::format("tenant {}: {} role assignment(s) at the root scope, {} firing, {} elevation event(s) in the logs, "
+    say(
+        fmt::format("tenant {}: {} role assignment(s) at the root scope, {} firing, {} elevation event(s) in the logs, "
                     "{} new alert(s)",
                     w->tenant().name, report.assignments, report.firing, report.elevation_events, report.alerts));
   }

@@ -124,7 +124,8 @@ TEST(events, an_elevation_revoked_before_any_snapshot_saw_it_is_still_alerted_wi
   EXPECT_EQ(a["assignment"]["scope"], "/");
   EXPECT_EQ(a["assignment"]["role"]["id"], "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9");
   EXPECT_EQ(a["assignment"]["principal"]["id"], alice_id);
-  EXPECT_EQ(a["assignment"]["principal"].value("display_name", ""), "Alice") << "from Graph, though no listing showed it";
+  EXPECT_EQ(a["assignment"]["principal"].value("display_name", ""), "Alice")
+      << "from Graph, though no listing showed it";
   EXPECT_FALSE(a["evidence"][0].value("event_id", "").empty());
   EXPECT_NE(a.value("detail", "").find(alice_ip), std::string::npos) << events[0].body;
   EXPECT_TRUE(accepted(env.receiver().deliveries(), "assignment.created").empty());
