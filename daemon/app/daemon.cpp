@@ -191,7 +191,7 @@ struct daemon::impl {
       next.daemon.format = now.daemon.format;
       next.tls = now.tls;
     }
-    auto fresh = build_generation(*svc, next);
+    auto fresh = build_generation(*svc, next, sink_welcome_at::caller);
     if (!fresh) {
       // One log call per problem: the log formatters escape a "\n" (log injection).
       for (const auto& line : split(fresh.error().message, '\n')) {
@@ -208,6 +208,9 @@ struct daemon::impl {
     opts.settings = std::move(next);
     spdlog::set_level(spdlog::level::from_str(opts.settings.daemon.log_level));
     gen = std::move(*fresh);
+    // Only now that the old watchers have stopped: a cycle of theirs committing after this, for
+    // the old sinks only, would leave a new sink without an alert that fires.
+    welcome_sinks(*svc, opts.settings);
     start_generation();
     report_orphaned_outbox_rows(*store, opts.settings, stats);
     stats.set("rootwatch_config_last_reload_successful", {}, 1);
@@ -313,7 +316,7 @@ awaitable<int> daemon::run() {
                p.opts.settings.tenants.size(), p.opts.settings.rules.size(), p.opts.settings.sinks.size(),
                p.store->path(), p.health_address.empty() ? std::string{} : ", health on " + p.health_address);
   if (p.opts.settings.sinks.empty()) {
-    spdlog::warn("no [[sink]] is configured: alerts are logged and kept in the state, but sent nowhere");
+    spdlog::warn("no [[sink]] is configured: alerts are logged and kept in the outbox for the first sink added");
   }
   report_orphaned_outbox_rows(*p.store, p.opts.settings, p.stats);
   while (!p.stopping) {

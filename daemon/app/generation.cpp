@@ -3,7 +3,9 @@
 #include "app/credential_factory.hpp"
 #include "app/secrets.hpp"
 #include "app/sources.hpp"
+#include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "engine/cycle.hpp"
 #include "net/tls.hpp"
 #include "sinks/render.hpp"
 #include "store/state_store.hpp"
@@ -38,6 +40,20 @@ std::vector<std::string> tenant_problems(const config::settings& cfg, const conf
   return out;
 }
 
+// A different alert under an id already queued cannot be queued: a bug in how ids are made,
+// said at error and counted, never swallowed.
+void report_id_collisions(services& svc) {
+  svc.stats.describe("rootwatch_outbox_id_collisions_total", metrics::type::counter,
+                     "Alerts not queued because a different alert already had their id (a bug: please report it).");
+  svc.store.on_id_collision([&stats = svc.stats](const store::id_collision& c) {
+    stats.add("rootwatch_outbox_id_collisions_total", {{"sink", c.sink}});
+    spdlog::error(
+        "outbox: alert id {} for sink '{}' is already taken by a {} first seen {}; the {} first seen {} under the "
+        "same id is NOT queued. This is a bug in rootwatch's alert ids: please report it",
+        c.alert_id, c.sink, c.queued_kind, c.queued_first_seen, c.dropped_kind, c.dropped_first_seen);
+  });
+}
+
 }  // namespace
 
 void generation::wake_dispatchers() {
@@ -55,6 +71,39 @@ void generation::stop() {
   }
 }
 
+void welcome_sinks(services& svc, const config::settings& cfg) {
+  const auto now = svc.wall.now();
+  std::vector<engine::alert> firing;
+  for (const auto& t : cfg.tenants) {
+    auto state = svc.store.load_tenant(t.tenant_id);
+    if (!state) {
+      spdlog::error("cannot tell new sinks what fires in tenant {}; they are told at the next start or reload: {}",
+                    t.name, state.error().message);
+      return;
+    }
+    auto alerts = engine::firing_alerts({t.tenant_id, t.name}, *state, now);
+    firing.insert(firing.end(), std::make_move_iterator(alerts.begin()), std::make_move_iterator(alerts.end()));
+  }
+  std::vector<std::string> names;
+  for (const auto& s : cfg.sinks) {
+    names.push_back(s.name);
+  }
+  auto welcomed = svc.store.welcome_sinks(names, firing, now);
+  if (!welcomed) {
+    spdlog::error("cannot tell new sinks what fires; they are told at the next start or reload: {}",
+                  welcomed.error().message);
+    return;
+  }
+  if (welcomed->handed_over > 0) {
+    spdlog::warn("{} alert(s) raised while no [[sink]] was configured are queued for the {} sink(s) now configured",
+                 welcomed->handed_over, names.size());
+  }
+  if (!welcomed->introduced.empty()) {
+    spdlog::info("new sink(s) {}: the assignment.created alerts of what fires now are queued for them ({} row(s))",
+                 fmt::join(welcomed->introduced, ", "), welcomed->replayed);
+  }
+}
+
 void report_orphaned_outbox_rows(store::state_store& store, const config::settings& cfg, metrics& stats) {
   auto pending = store.pending_by_sink();
   if (!pending) {
@@ -62,6 +111,11 @@ void report_orphaned_outbox_rows(store::state_store& store, const config::settin
     return;
   }
   for (const auto& [sink, count] : *pending) {
+    if (sink == store::unsent_sink) {
+      spdlog::warn("{} alert(s) raised while no [[sink]] was configured are kept; the first sink added receives them",
+                   count);
+      continue;
+    }
     const bool configured = std::any_of(cfg.sinks.begin(), cfg.sinks.end(),
                                         [&sink = sink](const config::sink_settings& s) { return s.name == sink; });
     stats.set("rootwatch_outbox_orphaned", {{"sink", sink}}, configured ? 0.0 : static_cast<double>(count));
@@ -99,7 +153,8 @@ std::vector<std::string> runtime_problems(const config::settings& cfg, const env
   return out;
 }
 
-result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg) {
+result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg,
+                                                     sink_welcome_at welcome) {
   if (auto problems = runtime_problems(cfg, svc.getenv); !problems.empty()) {
     std::string text = problems.front();
     for (std::size_t i = 1; i < problems.size(); ++i) {
@@ -117,6 +172,14 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
     sink_names.push_back(s.name);
     gen->dispatchers.push_back(std::make_unique<sinks::dispatcher>(svc.ex, svc.store, svc.http, std::move(*resolved),
                                                                    svc.wall, svc.random, svc.stats));
+  }
+  if (sink_names.empty()) {
+    // Kept, not sent: the first sinks configured take them over (welcome_sinks).
+    sink_names.emplace_back(store::unsent_sink);
+  }
+  report_id_collisions(svc);
+  if (welcome == sink_welcome_at::build) {
+    welcome_sinks(svc, cfg);
   }
   auto* raw = gen.get();
   for (const auto& t : cfg.tenants) {

@@ -21,9 +21,23 @@ struct generation {
   void stop();
 };
 
+// When the configured sinks are welcomed (see welcome_sinks): at once, or by the caller once
+// the previous generation has stopped (a reload), so that no cycle of the old generation
+// commits, for the old sinks only, after the new ones were told what fires.
+enum class sink_welcome_at { build, caller };
+
 // Checks what this version can run (credential kinds, sources, sink kinds) and reads the
-// secrets; an error names the file, line and key.
-result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg);
+// secrets; an error names the file, line and key. With no [[sink]], the watchers keep their
+// alerts for store::unsent_sink, so that the first sinks configured later receive them.
+result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg,
+                                                     sink_welcome_at welcome = sink_welcome_at::build);
+
+// Tells the configured sinks what they missed, before any watcher of theirs runs: alerts kept
+// while no sink was configured go to all of them, and a sink never seen before gets the
+// assignment.created alert of every assignment firing now, under its original id (a sink that
+// had it de-duplicates it). A store error is logged: nothing is marked, so the next start or
+// reload tries again.
+void welcome_sinks(services& svc, const config::settings& cfg);
 
 // Pending alerts for a sink that is no longer configured would wait unseen for ever: log them
 // as errors and count them in rootwatch_outbox_orphaned.

@@ -85,23 +85,29 @@ remembered_map by_key(const tenant_state& state, timestamp now) {
   return out;
 }
 
-alert make_alert(const cycle_input& in, std::string_view kind, const tracked_assignment& t) {
+// Without evidence: the caller says what showed it.
+alert alert_about(const tenant_ref& tenant, timestamp now, std::string_view kind, const tracked_assignment& t) {
   alert a;
   const std::string subject = alert_subject(t);
-  a.id = alert_id(in.tenant.id, kind, subject);
+  a.id = alert_id(tenant.id, kind, subject);
   a.kind = std::string(kind);
   a.level = t.level;
   a.rule = t.rule;
-  a.tenant = in.tenant;
+  a.tenant = tenant;
   a.subject = t.current;
   a.actor = t.actor;
   if (t.actor && t.actor->id && !a.subject->created_by) {
     a.subject->created_by = t.actor->id;
   }
-  a.evidence.push_back(evidence{in.current->source, in.current->taken_at, std::nullopt});
-  a.correlation_key = correlation_key(in.tenant.id, subject);
+  a.correlation_key = correlation_key(tenant.id, subject);
   a.first_seen = t.first_seen;
-  a.detected_at = in.now;
+  a.detected_at = now;
+  return a;
+}
+
+alert make_alert(const cycle_input& in, std::string_view kind, const tracked_assignment& t) {
+  alert a = alert_about(in.tenant, in.now, kind, t);
+  a.evidence.push_back(evidence{in.current->source, in.current->taken_at, std::nullopt});
   return a;
 }
 
@@ -209,16 +215,48 @@ int next_occurrence(int tombstone_occurrence) {
   return std::max(tombstone_occurrence, 1) + 1;
 }
 
-// `before` is null when the engine does not remember the identity.
-step seen(const cycle_input& in, const tenant_state& previous, const tracked_assignment* before, const std::string& key,
-          const assignment& now, const std::optional<rule_match>& m) {
+using occurrence_map = std::map<std::string, int, std::less<>>;
+
+// The stored marks, and the occurrence of every tombstone that expires in this cycle: from now
+// on the mark is all that is left of it.
+occurrence_map marks_after(const tenant_state& previous, timestamp now) {
+  occurrence_map out = previous.occurrence_marks;
+  for (const tracked_assignment& t : previous.assignments) {
+    if (expired(t, now)) {
+      int& mark = out[t.key];
+      mark = std::max(mark, t.occurrence);
+    }
+  }
+  return out;
+}
+
+int mark_of(const occurrence_map& marks, const std::string& key) {
+  const auto it = marks.find(key);
+  return it == marks.end() ? 0 : it->second;
+}
+
+// `before` is null when the engine does not remember the identity. One whose tombstone expired
+// counts on from its mark, so that its ids never repeat an earlier occurrence's.
+step seen(const cycle_input& in, const tenant_state& previous, const occurrence_map& marks,
+          const tracked_assignment* before, const std::string& key, const assignment& now,
+          const std::optional<rule_match>& m) {
+  const int mark = mark_of(marks, key);
   if (before == nullptr) {
-    return seen_first(in, previous, key, now, m, 1);
+    return seen_first(in, previous, key, now, m, mark > 0 ? next_occurrence(mark) : 1);
   }
   if (before->removed_at || recreated(before->current, now)) {
-    return seen_first(in, previous, key, now, m, next_occurrence(before->occurrence));
+    return seen_first(in, previous, key, now, m, next_occurrence(std::max(before->occurrence, mark)));
   }
   return seen_before(*before, now, m);
+}
+
+// Marks of identities that are tracked again are dropped: the tracked occurrence carries the
+// count, and becomes the mark again when its own tombstone expires.
+occurrence_map marks_untracked(occurrence_map marks, const std::vector<tracked_assignment>& tracked) {
+  for (const tracked_assignment& t : tracked) {
+    marks.erase(t.key);
+  }
+  return marks;
 }
 
 // Gone from a complete listing: kept as a tombstone so that a re-appearance is counted as a new
@@ -298,6 +336,7 @@ cycle_output run_cycle(const cycle_input& in) {
   const std::vector<rule>& rules = in.rules != nullptr ? *in.rules : no_rules;
 
   const auto before = by_key(previous, in.now);
+  const occurrence_map marks = marks_after(previous, in.now);
   const auto present = by_identity(*in.current);
   const other_views others = keys_of_others(in);
   missing gone = bury_missing(in, before, present, others);
@@ -314,7 +353,7 @@ cycle_output run_cycle(const cycle_input& in) {
   std::vector<alert> creations;
   for (const auto& [key, a] : present) {
     const auto it = before.find(key);
-    step s = seen(in, previous, it != before.end() ? it->second : nullptr, key, a, match_rules(rules, a));
+    step s = seen(in, previous, marks, it != before.end() ? it->second : nullptr, key, a, match_rules(rules, a));
     if (s.created) {
       creations.push_back(created_alert(in, s.next, others));
     }
@@ -325,6 +364,7 @@ cycle_output run_cycle(const cycle_input& in) {
 
   // Maps iterate in key order, so every list here is already sorted by key.
   out.next.assignments = merge_by_key(std::move(live), std::move(gone.tombstones));
+  out.next.occurrence_marks = marks_untracked(marks, out.next.assignments);
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(gone.removals.begin()),
                     std::make_move_iterator(gone.removals.end()));
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(creations.begin()),
@@ -334,6 +374,20 @@ cycle_output run_cycle(const cycle_input& in) {
     compared.push_back(other);
   }
   out.disagreements = find_disagreements(*in.current, compared);
+  return out;
+}
+
+std::vector<alert> firing_alerts(const tenant_ref& tenant, const tenant_state& state, timestamp now) {
+  std::vector<alert> out;
+  for (const tracked_assignment& t : state.assignments) {
+    if (!t.firing || t.removed_at) {
+      continue;
+    }
+    alert a = alert_about(tenant, now, alert_kind::created, t);
+    a.status = "firing";
+    a.remediation = remediation_for_present(t.current);
+    out.push_back(std::move(a));
+  }
   return out;
 }
 

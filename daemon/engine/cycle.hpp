@@ -59,6 +59,15 @@ struct cycle_output {
 // degraded. Assignments gone from the snapshot stay as tombstones for tombstone_retention.
 // Assignments are matched by identity_key alone (invariant 8); one recreated under the same
 // id (see `recreated`) resolves the old occurrence and starts the next one.
+// Identities whose tombstone expired are counted on from `occurrence_marks`, so that no
+// occurrence ever repeats the ids of an earlier one.
 cycle_output run_cycle(const cycle_input& in);
+
+// The assignment.created alert of every assignment firing in `state`, under the ids it went out
+// with (same id, correlation key, first_seen): for a sink that appears after they were raised,
+// so that it learns what is firing while one that already had them de-duplicates. It carries
+// no evidence of its own (no listing is at hand, and it is not a new sighting); detected_at is
+// `now`, when it is sent to that sink.
+std::vector<alert> firing_alerts(const tenant_ref& tenant, const tenant_state& state, timestamp now);
 
 }  // namespace rootwatch::engine

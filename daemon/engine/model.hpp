@@ -148,6 +148,12 @@ struct tenant_state {
   std::vector<tracked_assignment> assignments;  // sorted by key; includes tombstones
   watch_health health;
   event_memory events;
+  // The highest occurrence of each identity whose tombstone expired: one number per identity,
+  // kept after the tombstone goes, so that a re-appearance even years later counts on from it
+  // and never gets ids that were already sent (a receiver, or the outbox's unique (alert id,
+  // sink), would drop it as a repeat). An identity tracked again carries its occurrence in
+  // `assignments` and has no entry here.
+  std::map<std::string, int, std::less<>> occurrence_marks;
   bool operator==(const tenant_state&) const = default;
 };
 

@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 4> migrations{
+constexpr std::array<std::string_view, 5> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -110,6 +110,23 @@ CREATE TABLE seen_event (
   PRIMARY KEY (tenant_id, source, event_id)
 );
 ALTER TABLE assignment_state ADD COLUMN actor TEXT;
+)sql",
+    // 5: no alert swallowed by the outbox. The highest occurrence of each identity whose
+    // tombstone expired, so that a re-appearance never reuses ids already sent; and the sinks
+    // that were told what was firing when they appeared. None is known yet: every configured
+    // sink is told once after the upgrade, and the outbox's unique (alert id, sink) drops what
+    // it already had.
+    R"sql(
+CREATE TABLE occurrence_mark (
+  tenant_id  TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  occurrence INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE known_sink (
+  name          TEXT PRIMARY KEY,
+  introduced_at INTEGER NOT NULL
+);
 )sql",
 };
 

@@ -151,6 +151,10 @@ result<statement> database::prepare(std::string_view sql) {
   return statement(db_, stmt);
 }
 
+std::int64_t database::changes() const {
+  return sqlite3_changes64(db_);
+}
+
 result<std::string> database::scalar(std::string_view sql) {
   auto stmt = prepare(sql);
   if (!stmt) {

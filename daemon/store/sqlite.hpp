@@ -72,6 +72,8 @@ class database {
 
   error last_error(std::string_view doing) const;
   const std::string& path() const { return path_; }
+  // Rows the last INSERT, UPDATE or DELETE changed: 0 after an INSERT OR IGNORE that ignored.
+  std::int64_t changes() const;
 
  private:
   database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

@@ -4,7 +4,9 @@
 #include "store/event_json.hpp"
 #include "store/schema.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -23,6 +25,10 @@ timestamp from_ms(std::int64_t ms) {
 std::optional<std::string> iso_or_null(const std::optional<timestamp>& t) {
   return t ? std::optional<std::string>(format_iso8601(*t)) : std::nullopt;
 }
+
+constexpr std::string_view insert_outbox_sql =
+    "INSERT OR IGNORE INTO outbox (alert_id, sink, kind, payload, created_at, next_attempt_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
 
 result<void> configure(database& db) {
   // WAL with synchronous=FULL: a commit is on disk when commit() returns, which is what lets
@@ -74,6 +80,17 @@ engine::tracked_assignment read_tracked(const statement& s) {
 std::optional<timestamp> optional_time(const statement& s, int column) {
   auto text = s.optional_text(column);
   return text ? parse_iso8601(*text) : std::nullopt;
+}
+
+// The first_seen of a queued payload as written, or "" when it has none (never a throw: a
+// payload is our own JSON, but a store is input like any other).
+std::string first_seen_of(const std::string& payload) {
+  const json j = json::parse(payload, nullptr, false);
+  if (!j.is_object()) {
+    return {};
+  }
+  const auto it = j.find("first_seen");
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 }  // namespace
@@ -133,7 +150,88 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   if (auto r = load_events(tenant_id, state.events); !r) {
     return r.error();
   }
+  if (auto r = load_marks(tenant_id, state.occurrence_marks); !r) {
+    return r.error();
+  }
   return state;
+}
+
+// Whole, like the assignments: identities whose tombstone expired, one row each.
+result<void> state_store::save_marks(const std::string& tenant_id,
+                                     const std::map<std::string, int, std::less<>>& marks) {
+  auto wipe = db_.prepare("DELETE FROM occurrence_mark WHERE tenant_id = ?1");
+  auto ins = db_.prepare("INSERT INTO occurrence_mark (tenant_id, key, occurrence) VALUES (?1, ?2, ?3)");
+  if (!wipe || !ins) {
+    return db_.last_error("prepare occurrence marks");
+  }
+  wipe->bind(1, tenant_id);
+  if (auto r = wipe->run(); !r) {
+    return r.error();
+  }
+  for (const auto& [key, occurrence] : marks) {
+    ins->bind(1, tenant_id).bind(2, key).bind(3, std::int64_t{occurrence});
+    if (auto r = ins->run(); !r) {
+      return r.error();
+    }
+  }
+  return {};
+}
+
+result<void> state_store::load_marks(const std::string& tenant_id, std::map<std::string, int, std::less<>>& marks) {
+  auto q = db_.prepare("SELECT key, occurrence FROM occurrence_mark WHERE tenant_id = ?1 ORDER BY key");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, tenant_id);
+  return q->for_each_row([&](const statement& r) {
+    // Clamped into int: a count that does not fit is at its ceiling, never below 1.
+    const auto stored = r.integer(1);
+    marks[r.text(0)] = static_cast<int>(std::clamp<std::int64_t>(stored, 1, std::numeric_limits<int>::max()));
+  });
+}
+
+// One row; false when (alert id, sink) was already queued. That is what makes a retry, a
+// restart or a replica de-duplicate, so it is only checked that the queued row is the same
+// alert.
+result<bool> state_store::insert_row(statement& ins, const std::string& alert_id, const std::string& sink,
+                                     const std::string& kind, const std::string& payload, timestamp now) {
+  ins.bind(1, alert_id).bind(2, sink).bind(3, kind).bind(4, payload).bind(5, to_ms(now));
+  if (auto r = ins.run(); !r) {
+    return r.error();
+  }
+  if (db_.changes() > 0) {
+    return true;
+  }
+  if (auto r = check_collision(alert_id, sink, kind, payload); !r) {
+    return r.error();
+  }
+  return false;
+}
+
+result<void> state_store::check_collision(const std::string& alert_id, const std::string& sink, const std::string& kind,
+                                          const std::string& payload) {
+  auto q = db_.prepare("SELECT kind, payload FROM outbox WHERE alert_id = ?1 AND sink = ?2");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, alert_id).bind(2, sink);
+  std::optional<id_collision> found;
+  auto read = q->for_each_row([&](const statement& r) {
+    id_collision c{alert_id, sink, r.text(0), first_seen_of(r.text(1)), kind, first_seen_of(payload)};
+    if (c.queued_kind != c.dropped_kind || c.queued_first_seen != c.dropped_first_seen) {
+      found = std::move(c);
+    }
+  });
+  if (!read) {
+    return read.error();
+  }
+  if (found) {
+    ++id_collisions_;
+    if (collision_observer_) {
+      collision_observer_(*found);
+    }
+  }
+  return {};
 }
 
 result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
@@ -141,17 +239,14 @@ result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts
   if (alerts.empty() || sinks.empty()) {
     return {};
   }
-  auto ins = db_.prepare(
-      "INSERT OR IGNORE INTO outbox (alert_id, sink, kind, payload, created_at, next_attempt_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+  auto ins = db_.prepare(insert_outbox_sql);
   if (!ins) {
     return ins.error();
   }
   for (const auto& a : alerts) {
     const std::string payload = dump_tolerant(engine::to_json(a));
     for (const auto& sink : sinks) {
-      ins->bind(1, a.id).bind(2, sink).bind(3, a.kind).bind(4, payload).bind(5, to_ms(now));
-      if (auto r = ins->run(); !r) {
+      if (auto r = insert_row(*ins, a.id, sink, a.kind, payload, now); !r) {
         return r.error();
       }
     }
@@ -211,6 +306,9 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
     }
   }
   if (auto r = save_events(tenant_id, next.events); !r) {
+    return r.error();
+  }
+  if (auto r = save_marks(tenant_id, next.occurrence_marks); !r) {
     return r.error();
   }
   if (auto r = insert_outbox(alerts, sinks, now); !r) {
@@ -409,6 +507,146 @@ result<std::vector<std::pair<std::string, std::int64_t>>> state_store::pending_b
     return read.error();
   }
   return out;
+}
+
+}  // namespace rootwatch::store
+
+namespace rootwatch::store {
+
+result<sink_welcome> state_store::welcome_sinks(const std::vector<std::string>& configured,
+                                                const std::vector<engine::alert>& firing, timestamp now) {
+  auto tx = transaction::begin(db_);
+  if (!tx) {
+    return tx.error();
+  }
+  auto ins = db_.prepare(insert_outbox_sql);
+  if (!ins) {
+    return ins.error();
+  }
+  sink_welcome out;
+  // Handed over first: they were raised before anything the new sinks get from `firing` could
+  // be, in their own order, so that a removal still follows its creation.
+  auto handed = hand_over_unsent(*ins, configured, now);
+  if (!handed) {
+    return handed.error();
+  }
+  out.handed_over = *handed;
+  auto unknown = unknown_sinks(configured);
+  if (!unknown) {
+    return unknown.error();
+  }
+  out.introduced = std::move(*unknown);
+  auto replayed = replay_firing(*ins, out.introduced, firing, now);
+  if (!replayed) {
+    return replayed.error();
+  }
+  out.replayed = *replayed;
+  auto known = db_.prepare("INSERT OR IGNORE INTO known_sink (name, introduced_at) VALUES (?1, ?2)");
+  if (!known) {
+    return known.error();
+  }
+  for (const auto& sink : out.introduced) {
+    known->bind(1, sink).bind(2, to_ms(now));
+    if (auto r = known->run(); !r) {
+      return r.error();
+    }
+  }
+  if (auto r = tx->commit(); !r) {
+    return r.error();
+  }
+  return out;
+}
+
+result<std::int64_t> state_store::hand_over_unsent(statement& ins, const std::vector<std::string>& configured,
+                                                   timestamp now) {
+  if (configured.empty()) {
+    return std::int64_t{0};
+  }
+  struct row {
+    std::string alert_id;
+    std::string kind;
+    std::string payload;
+  };
+  std::vector<row> rows;
+  auto q = db_.prepare("SELECT alert_id, kind, payload FROM outbox WHERE sink = ?1 ORDER BY seq");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, unsent_sink);
+  auto read = q->for_each_row([&](const statement& r) { rows.push_back(row{r.text(0), r.text(1), r.text(2)}); });
+  if (!read) {
+    return read.error();
+  }
+  for (const auto& r : rows) {
+    for (const auto& sink : configured) {
+      if (auto added = insert_row(ins, r.alert_id, sink, r.kind, r.payload, now); !added) {
+        return added.error();
+      }
+    }
+  }
+  auto wipe = db_.prepare("DELETE FROM outbox WHERE sink = ?1");
+  if (!wipe) {
+    return wipe.error();
+  }
+  wipe->bind(1, unsent_sink);
+  if (auto r = wipe->run(); !r) {
+    return r.error();
+  }
+  return static_cast<std::int64_t>(rows.size());
+}
+
+result<std::vector<std::string>> state_store::unknown_sinks(const std::vector<std::string>& configured) {
+  auto q = db_.prepare("SELECT count(*) FROM known_sink WHERE name = ?1");
+  if (!q) {
+    return q.error();
+  }
+  std::vector<std::string> out;
+  for (const auto& sink : configured) {
+    q->bind(1, sink);
+    bool known = false;
+    auto read = q->for_each_row([&](const statement& r) { known = r.integer(0) > 0; });
+    if (!read) {
+      return read.error();
+    }
+    if (!known && std::find(out.begin(), out.end(), sink) == out.end()) {
+      out.push_back(sink);
+    }
+  }
+  return out;
+}
+
+// Each alert as first queued, when the outbox still has it: the receiver gets the very payload
+// the other sinks got. Otherwise (raised before this version kept alerts for later sinks, say)
+// as `firing` has it, under the same id.
+result<std::int64_t> state_store::replay_firing(statement& ins, const std::vector<std::string>& sinks,
+                                                const std::vector<engine::alert>& firing, timestamp now) {
+  if (sinks.empty() || firing.empty()) {
+    return std::int64_t{0};
+  }
+  auto first = db_.prepare("SELECT payload FROM outbox WHERE alert_id = ?1 AND kind = ?2 ORDER BY seq LIMIT 1");
+  if (!first) {
+    return first.error();
+  }
+  std::int64_t added = 0;
+  for (const auto& a : firing) {
+    std::optional<std::string> payload;
+    first->bind(1, a.id).bind(2, a.kind);
+    auto read = first->for_each_row([&](const statement& r) { payload = r.text(0); });
+    if (!read) {
+      return read.error();
+    }
+    if (!payload) {
+      payload = dump_tolerant(engine::to_json(a));
+    }
+    for (const auto& sink : sinks) {
+      auto inserted = insert_row(ins, a.id, sink, a.kind, *payload, now);
+      if (!inserted) {
+        return inserted.error();
+      }
+      added += *inserted ? 1 : 0;
+    }
+  }
+  return added;
 }
 
 }  // namespace rootwatch::store

@@ -10,14 +10,41 @@
 #include "store/sqlite.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 4;
+inline constexpr int schema_version = 5;
+
+// Where alerts raised while no [[sink]] is configured wait: a name no configured sink can have
+// (names are letters, digits, '.', '_' and '-'). The first sinks configured later take them
+// over (welcome_sinks), so that nothing raised meanwhile is lost.
+inline constexpr std::string_view unsent_sink = "(no sink)";
+
+// An alert id already queued for a sink under a different alert (another kind, or another
+// first_seen: another occurrence). The new one cannot be queued under that id; this is a bug
+// in how ids are made, and it is said loudly instead of being dropped in silence.
+struct id_collision {
+  std::string alert_id;
+  std::string sink;
+  std::string queued_kind;
+  std::string queued_first_seen;
+  std::string dropped_kind;
+  std::string dropped_first_seen;
+};
+
+// What welcome_sinks did.
+struct sink_welcome {
+  std::vector<std::string> introduced;  // configured sinks never welcomed before
+  std::int64_t handed_over = 0;         // rows of unsent_sink queued for the configured sinks
+  std::int64_t replayed = 0;            // firing alerts queued for the introduced sinks (new rows only)
+};
 
 struct outbox_item {
   std::int64_t seq = 0;
@@ -55,6 +82,21 @@ class state_store {
   // Alerts not bound to a cycle (test alerts, watch.degraded): outbox rows only.
   result<void> enqueue(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks, timestamp now);
 
+  // Called when a generation of sinks starts, after the previous one stopped, in one
+  // transaction:
+  // - rows waiting for unsent_sink are queued for every configured sink, then removed (when at
+  //   least one is configured);
+  // - every configured sink not welcomed before gets `firing` (the assignment.created alerts
+  //   of what fires now, see engine::firing_alerts), each as first queued when the outbox still
+  //   holds it, so a sink that had an alert de-duplicates it by id; it is then known.
+  // New rows are due at once, and their give_up_after counts from `now`.
+  result<sink_welcome> welcome_sinks(const std::vector<std::string>& configured,
+                                     const std::vector<engine::alert>& firing, timestamp now);
+
+  // Every id collision is logged at error; `observer` also hears of each (for a metric).
+  void on_id_collision(std::function<void(const id_collision&)> observer) { collision_observer_ = std::move(observer); }
+  std::int64_t id_collisions() const { return id_collisions_; }
+
   // Pending rows of `sink` whose next attempt is due, oldest first, after row `after_seq`.
   result<std::vector<outbox_item>> due(const std::string& sink, timestamp now, std::size_t limit,
                                        std::int64_t after_seq = 0);
@@ -77,7 +119,19 @@ class state_store {
   result<void> load_events(const std::string& tenant_id, engine::event_memory& events);
   result<void> insert_outbox(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
                              timestamp now);
+  result<void> save_marks(const std::string& tenant_id, const std::map<std::string, int, std::less<>>& marks);
+  result<void> load_marks(const std::string& tenant_id, std::map<std::string, int, std::less<>>& marks);
+  result<bool> insert_row(statement& ins, const std::string& alert_id, const std::string& sink, const std::string& kind,
+                          const std::string& payload, timestamp now);
+  result<void> check_collision(const std::string& alert_id, const std::string& sink, const std::string& kind,
+                               const std::string& payload);
+  result<std::int64_t> hand_over_unsent(statement& ins, const std::vector<std::string>& configured, timestamp now);
+  result<std::vector<std::string>> unknown_sinks(const std::vector<std::string>& configured);
+  result<std::int64_t> replay_firing(statement& ins, const std::vector<std::string>& sinks,
+                                     const std::vector<engine::alert>& firing, timestamp now);
   database db_;
+  std::function<void(const id_collision&)> collision_observer_;
+  std::int64_t id_collisions_ = 0;
 };
 
 }  // namespace rootwatch::store

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -417,12 +418,11 @@ TEST(cycle, a_reappearance_at_the_end_of_the_retention_is_still_a_new_occurrence
   EXPECT_EQ(tracked(back.next, a).occurrence, 2);
 }
 
-// The accepted trade-off of a bounded memory: once its tombstone has expired, an identity that
-// comes back is occurrence 1 again and gets the original ids, which a receiver that
-// de-duplicates on ids (and an outbox that still holds the old rows) may drop. Thirty days of
-// absence before the same assignment id with the same createdOn reappears is not a flapping
-// listing, and remembering every removal forever is not worth it.
-TEST(cycle, a_reappearance_after_expiry_is_occurrence_one_again_with_the_original_ids) {
+// Issue 7: once its tombstone has expired, an identity that comes back used to be occurrence 1
+// again, with the first occurrence's ids, so the outbox's unique (alert id, sink) and receivers
+// that de-duplicate on ids dropped its assignment.created. The expired tombstone leaves its
+// occurrence behind as a mark, and the re-appearance counts on from it.
+TEST(cycle, a_reappearance_after_expiry_gets_ids_never_used_before) {
   const assignment a = elevation("a");
   const auto first = step(tenant_state{}, {a}, t1);
   const auto second = step(first.next, {}, t2);
@@ -431,16 +431,79 @@ TEST(cycle, a_reappearance_after_expiry_is_occurrence_one_again_with_the_origina
   // Whether or not a cycle ran after the expiry and dropped the tombstone.
   const auto dropped = step(second.next, {}, later);
   ASSERT_TRUE(dropped.next.assignments.empty());
+  EXPECT_EQ(dropped.next.occurrence_marks, (std::map<std::string, int, std::less<>>{{tracked(first.next, a).key, 1}}));
   for (const tenant_state& before : {second.next, dropped.next}) {
     const auto back = step(before, {a}, later + seconds{60});
     ASSERT_EQ(back.alerts.size(), 1u);
     EXPECT_EQ(back.alerts[0].kind, alert_kind::created);
-    EXPECT_EQ(back.alerts[0].id, first.alerts[0].id);
-    EXPECT_EQ(back.alerts[0].correlation_key, first.alerts[0].correlation_key);
+    EXPECT_NE(back.alerts[0].id, first.alerts[0].id);
+    EXPECT_NE(back.alerts[0].correlation_key, first.alerts[0].correlation_key);
+    EXPECT_EQ(back.alerts[0].id, alert_id(tenant_guid, alert_kind::created, subject_of(a, 2)));
     EXPECT_EQ(back.alerts[0].first_seen, later + seconds{60});
     ASSERT_EQ(back.next.assignments.size(), 1u);
-    EXPECT_EQ(back.next.assignments[0].occurrence, 1);
+    EXPECT_EQ(back.next.assignments[0].occurrence, 2);
+    EXPECT_TRUE(back.next.occurrence_marks.empty()) << "tracked again: the occurrence is in the assignment";
   }
+}
+
+// Deterministic (invariant 3): the same history gives the same ids, and every expiry moves the
+// count on, so a third occurrence after a second expiry is "#3", never a repeat.
+TEST(cycle, every_expiry_and_return_counts_on) {
+  const assignment a = elevation("a");
+  std::set<std::string> ids;
+  tenant_state state;
+  timestamp now = t1;
+  for (int occurrence = 1; occurrence <= 3; ++occurrence) {
+    const auto present = step(state, {a}, now);
+    ASSERT_EQ(present.alerts.size(), 1u);
+    EXPECT_EQ(present.alerts[0].id, alert_id(tenant_guid, alert_kind::created, subject_of(a, occurrence)));
+    EXPECT_TRUE(ids.insert(present.alerts[0].id).second);
+    const auto gone = step(present.next, {}, now + seconds{60});
+    const auto expired = step(gone.next, {}, now + seconds{60} + tombstone_retention + seconds{1});
+    ASSERT_TRUE(expired.next.assignments.empty());
+    state = expired.next;
+    now = now + seconds{120} + tombstone_retention;
+  }
+  EXPECT_EQ(state.occurrence_marks.begin()->second, 3);
+}
+
+// A mark never goes backwards, even when a stored tombstone holds a lower count than the mark
+// (state from before marks existed, or edited by hand).
+TEST(cycle, a_tombstone_below_its_mark_counts_on_from_the_mark) {
+  const assignment a = elevation("a");
+  const auto first = step(tenant_state{}, {a}, t1);
+  auto gone = step(first.next, {}, t2).next;
+  gone.occurrence_marks[tracked(first.next, a).key] = 5;
+  const auto back = step(gone, {a}, t3);
+  ASSERT_EQ(back.alerts.size(), 1u);
+  EXPECT_EQ(back.alerts[0].id, alert_id(tenant_guid, alert_kind::created, subject_of(a, 6)));
+}
+
+// What a sink added later is told: the created alert of every assignment firing now, under the
+// ids it went out with, and nothing about tombstones, baselined or allowed ones.
+TEST(cycle, firing_alerts_repeat_the_created_alerts_of_what_fires) {
+  const std::vector<rule> allow_bob{
+      make_rule("anything-at-root", {"/"}, {"*"}, severity::critical, {{bob, "break glass drill"}})};
+  const assignment a = elevation("a");
+  const assignment b = elevation("b", bob);
+  const assignment c = elevation("c", break_glass);
+  const auto first = step(tenant_state{}, {a, b, c}, t1, allow_bob);
+  ASSERT_EQ(first.alerts.size(), 2u);
+  const auto second = step(first.next, {a, b}, t2, allow_bob);
+  const auto replay = firing_alerts(tenant_ref{tenant_guid, "contoso"}, second.next, t3);
+  ASSERT_EQ(replay.size(), 1u);
+  const alert& original = first.alerts[0].subject->principal.id == alice ? first.alerts[0] : first.alerts[1];
+  EXPECT_EQ(replay[0].id, original.id);
+  EXPECT_EQ(replay[0].kind, alert_kind::created);
+  EXPECT_EQ(replay[0].status, "firing");
+  EXPECT_EQ(replay[0].correlation_key, original.correlation_key);
+  EXPECT_EQ(replay[0].first_seen, original.first_seen);
+  EXPECT_EQ(replay[0].rule, original.rule);
+  EXPECT_EQ(replay[0].level, original.level);
+  EXPECT_EQ(replay[0].subject, original.subject);
+  EXPECT_EQ(replay[0].remediation, original.remediation);
+  EXPECT_EQ(replay[0].detected_at, t3);
+  EXPECT_TRUE(replay[0].evidence.empty());
 }
 
 // Every tracked assignment leaves a tombstone, not only firing ones, so that how the listing
