@@ -118,6 +118,17 @@ result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, con
     }
     out.key = std::move(*key);
   }
+  if (!sink.routing_key_file.empty() || !sink.routing_key_env.empty()) {
+    auto key = !sink.routing_key_file.empty() ? read_secret_file(sink.routing_key_file, getenv)
+                                              : read_secret_env(sink.routing_key_env, getenv);
+    if (!key) {
+      return with_context(key.error(), fmt::format("sink {} routing key", sink.name));
+    }
+    // It travels in the body of every event: a receiver or proxy that echoes the body in an
+    // error has it scrubbed (invariant 5).
+    out.routing_key = std::string(trim(*key));
+    register_secret(out.routing_key);
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rootwatch::config {
@@ -93,15 +94,22 @@ std::string_view to_string(sink_kind k);
 enum class webhook_format { rootwatch, common_alert_schema, cloudevents, alertmanager };
 std::string_view to_string(webhook_format f);
 
+// Where a pagerduty sink posts when no url is configured (Events API v2).
+inline constexpr std::string_view pagerduty_events_url = "https://events.pagerduty.com/v2/enqueue";
+
 struct sink_settings {
   std::string name;
   sink_kind kind = sink_kind::webhook;
-  std::string url;  // exactly one of url, url_file, url_env is set
+  std::string url;  // exactly one of url, url_file, url_env is set (pagerduty: url defaults)
   std::string url_file;
   std::string url_env;
   webhook_format format = webhook_format::rootwatch;
   std::string signing_secret_file;  // Standard Webhooks key "whsec_..."; "" = unsigned
   std::string signing_secret_env;
+  // pagerduty: the Events API v2 integration key, from a file or an environment variable
+  // (exactly one; never inline: it is a credential). Resolved by app::resolve_sink.
+  std::string routing_key_file;
+  std::string routing_key_env;
   milliseconds timeout{10'000};                  // deadline of one delivery attempt
   milliseconds retry_initial_backoff{1'000};     // doubled after each failure ...
   milliseconds retry_max_backoff{300'000};       // ... up to this

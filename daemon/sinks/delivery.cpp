@@ -11,7 +11,7 @@ namespace rootwatch::sinks {
 awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resolved_sink& sink,
                                             const store::outbox_item& item, timestamp now) {
   attempt_outcome out;
-  auto body = render(sink.settings, item.payload);
+  auto body = render(sink, item.payload);
   if (!body) {
     out.detail = body.error().message;
     out.final_status = true;

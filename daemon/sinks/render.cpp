@@ -4,6 +4,9 @@
 #include "sinks/format_alertmanager.hpp"
 #include "sinks/format_cloudevents.hpp"
 #include "sinks/format_common_alert_schema.hpp"
+#include "sinks/format_pagerduty.hpp"
+#include "sinks/format_slack.hpp"
+#include "sinks/format_teams.hpp"
 
 #include <fmt/format.h>
 
@@ -36,35 +39,64 @@ result<parsed_alert> parse_stored(const config::sink_settings& sink, const std::
 }  // namespace
 
 result<void> supported(const config::sink_settings& sink) {
-  if (sink.kind != config::sink_kind::webhook) {
-    return make_error(error_kind::config, fmt::format("sink '{}': kind '{}' is not available in this version yet",
-                                                      sink.name, config::to_string(sink.kind)));
+  switch (sink.kind) {
+    case config::sink_kind::webhook:
+    case config::sink_kind::slack:
+    case config::sink_kind::teams:
+    case config::sink_kind::pagerduty:
+      return {};
+    case config::sink_kind::action_group:
+    case config::sink_kind::azure_monitor_logs:
+      break;
   }
-  return {};
+  return make_error(error_kind::config, fmt::format("sink '{}': kind '{}' is not available in this version yet",
+                                                    sink.name, config::to_string(sink.kind)));
 }
 
-result<rendered> render(const config::sink_settings& sink, const std::string& stored_payload) {
-  if (auto ok = supported(sink); !ok) {
+result<rendered> render(const resolved_sink& sink, const std::string& stored_payload) {
+  const config::sink_settings& settings = sink.settings;
+  if (auto ok = supported(settings); !ok) {
     return ok.error();
   }
-  if (sink.format == config::webhook_format::rootwatch) {
+  if (settings.kind == config::sink_kind::webhook && settings.format == config::webhook_format::rootwatch) {
     return rendered{stored_payload, "application/json"};
   }
-  auto parsed = parse_stored(sink, stored_payload);
+  if (settings.kind == config::sink_kind::pagerduty && sink.routing_key.empty()) {
+    return make_error(error_kind::config, fmt::format("sink '{}': no PagerDuty routing key", settings.name));
+  }
+  auto parsed = parse_stored(settings, stored_payload);
   if (!parsed) {
     return parsed.error();
   }
-  switch (sink.format) {
+  switch (settings.kind) {
+    case config::sink_kind::slack:
+      return render_slack(parsed->alert);
+    case config::sink_kind::teams:
+      return render_teams(parsed->alert);
+    case config::sink_kind::pagerduty:
+      return render_pagerduty(parsed->alert, parsed->payload, sink.routing_key);
+    default:
+      break;
+  }
+  switch (settings.format) {
     case config::webhook_format::common_alert_schema:
       return render_common_alert_schema(parsed->alert, parsed->payload);
     case config::webhook_format::cloudevents:
       return render_cloudevents(parsed->alert, parsed->payload);
     case config::webhook_format::alertmanager:
-      return render_alertmanager(parsed->alert, sink.name);
+      return render_alertmanager(parsed->alert, settings.name);
     case config::webhook_format::rootwatch:
       break;
   }
   return rendered{stored_payload, "application/json"};
+}
+
+result<rendered> render(const config::sink_settings& sink, const std::string& stored_payload) {
+  return render(resolved_sink{sink, {}, std::nullopt, {}}, stored_payload);
+}
+
+milliseconds min_send_interval(const config::sink_settings& sink) {
+  return sink.kind == config::sink_kind::slack ? slack_min_interval : milliseconds{0};
 }
 
 }  // namespace rootwatch::sinks

@@ -8,11 +8,13 @@
 
 namespace rootwatch::sinks {
 
-// A [[sink]] with its secrets read: the URL (which may embed a token) and the signing key.
+// A [[sink]] with its secrets read: the URL (which may embed a token), the signing key, and a
+// pagerduty sink's routing key.
 struct resolved_sink {
   config::sink_settings settings;
   std::string url;
   std::optional<signing_key> key;
+  std::string routing_key;
 };
 
 }  // namespace rootwatch::sinks

@@ -94,7 +94,7 @@ give_up_after = "24h"
 name = "pager"
 kind = "pagerduty"
 url_env = "PAGERDUTY_URL"
-signing_secret_env = "PAGER_KEY"
+routing_key_env = "PAGER_KEY"
 
 [[sink]]
 name = "chat"
@@ -174,7 +174,8 @@ TEST(ConfigLoad, FullConfigSinks) {
   EXPECT_EQ(sinks[0].give_up_after, 24h);
   EXPECT_EQ(sinks[1].kind, sink_kind::pagerduty);
   EXPECT_EQ(sinks[1].url_env, "PAGERDUTY_URL");
-  EXPECT_EQ(sinks[1].signing_secret_env, "PAGER_KEY");
+  EXPECT_EQ(sinks[1].routing_key_env, "PAGER_KEY");
+  EXPECT_EQ(sinks[1].signing_secret_env, "");
   EXPECT_EQ(sinks[1].format, webhook_format::rootwatch);
   EXPECT_EQ(sinks[2].kind, sink_kind::slack);
   EXPECT_EQ(sinks[2].url_file, "/etc/rootwatch/slack-url");

@@ -189,8 +189,7 @@ TEST(render, the_rootwatch_format_sends_the_stored_payload_byte_for_byte) {
 }
 
 TEST(render, other_sink_kinds_are_refused_with_the_sink_name) {
-  for (const auto kind : {config::sink_kind::slack, config::sink_kind::teams, config::sink_kind::pagerduty,
-                          config::sink_kind::action_group, config::sink_kind::azure_monitor_logs}) {
+  for (const auto kind : {config::sink_kind::action_group, config::sink_kind::azure_monitor_logs}) {
     SCOPED_TRACE(std::string(config::to_string(kind)));
     auto sink = soc_sink();
     sink.name = "oncall-channel";
