@@ -349,5 +349,29 @@ TEST(check, test_alert_prints_the_receivers_answer_and_exits_2_when_it_is_not_2x
       << refused.out;
 }
 
+TEST(check, sigterm_before_delivery_keeps_its_default_effect) {
+  environment env;
+  const auto cfg = env.write_config();
+  fake::fault slow;
+  slow.route = fake::azure_route::role_assignments;
+  slow.kind = fake::fault_kind::delay;
+  slow.delay = milliseconds{20'000};
+  env.azure().inject_fault(slow);
+  auto c = env.start({"check", "--config", cfg.string()});
+  // The listing is asked for: the check is inside its cycle, where a stop request is not taken.
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& r : env.azure().requests()) {
+      if (r.route == fake::azure_route::role_assignments) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  c.signal(SIGTERM);
+  const auto code = c.wait(milliseconds{10'000});
+  ASSERT_TRUE(code.has_value()) << c.out() << c.err();
+  EXPECT_EQ(*code, 128 + SIGTERM) << c.out() << c.err();
+}
+
 }  // namespace
 }  // namespace rootwatch::e2e
