@@ -36,10 +36,15 @@ using namespace rootwatch;
 constexpr const char* usage_text =
     "usage:\n"
     "  rootwatch run        --config FILE   run the daemon (systemd, container)\n"
-    "  rootwatch check      --config FILE   one full cycle for every tenant, then exit:\n"
-    "                                       0 nothing firing, 1 alerts firing, 2 error\n"
+    "  rootwatch check      --config FILE [--deliver-for DURATION]\n"
+    "                                       one full cycle for every tenant, then delivery of the\n"
+    "                                       queued alerts, retried with each sink's backoff for up\n"
+    "                                       to DURATION (default 60s; 0s: one attempt); exit\n"
+    "                                       0 nothing firing and all delivered, 1 alerts firing,\n"
+    "                                       2 error, or alerts still waiting for delivery\n"
     "  rootwatch validate   --config FILE   check the configuration; exit 0 when valid, 2 otherwise\n"
-    "  rootwatch test-alert --config FILE --sink NAME   send a clearly marked test alert\n"
+    "  rootwatch test-alert --config FILE --sink NAME   send a clearly marked test alert and\n"
+    "                                       print the receiver's answer; exit 0 on 2xx, 2 otherwise\n"
     "  rootwatch --version\n";
 
 constexpr int exit_usage = 2;
@@ -48,6 +53,7 @@ struct arguments {
   std::string command;
   std::string config;
   std::string sink;
+  std::optional<std::string> deliver_for;
 };
 
 std::optional<arguments> parse_arguments(int argc, char** argv) {
@@ -67,6 +73,10 @@ std::optional<arguments> parse_arguments(int argc, char** argv) {
       return false;
     };
     if (value("--config", out.config) || value("--sink", out.sink)) {
+      continue;
+    }
+    if (std::string v; value("--deliver-for", v)) {
+      out.deliver_for = std::move(v);
       continue;
     }
     if (!a.empty() && a.front() != '-' && out.command.empty()) {
@@ -212,6 +222,49 @@ int run_once(Task task) {
   return code;
 }
 
+// `check` stops retrying on SIGINT/SIGTERM while it delivers, and reports what is still
+// waiting. Before that (during the cycles) and on a second signal, the signal keeps its default
+// effect and ends the process, as it always has: every commit is one transaction.
+asio::awaitable<void> interrupt_check(asio::signal_set& signals, app::check_interrupt& interrupt) {
+  while (true) {
+    auto [ec, number] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      co_return;
+    }
+    if (interrupt.request()) {
+      spdlog::info("received {}: delivery stops", number == SIGTERM ? "SIGTERM" : "SIGINT");
+      continue;
+    }
+    signals.clear();
+    std::signal(number, SIG_DFL);
+    std::raise(number);
+  }
+}
+
+int run_check(config::settings cfg, app::check_options how) {
+  asio::io_context io(1);
+  app::check_interrupt interrupt;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::co_spawn(io, interrupt_check(signals, interrupt), [&io](std::exception_ptr e) {
+    if (e) {
+      spdlog::critical("signal handling failed: {}", describe(e));
+      io.stop();
+    }
+  });
+  int code = app::exit_error;
+  asio::co_spawn(io, app::run_check(app::options{std::move(cfg), environment}, how, interrupt),
+                 [&](std::exception_ptr e, int result) {
+                   if (e) {
+                     spdlog::critical("unexpected error: {}", describe(e));
+                   } else {
+                     code = result;
+                   }
+                   signals.cancel();
+                 });
+  io.run();
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -239,6 +292,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rootwatch %s: --config FILE is required\n", args->command.c_str());
     return exit_usage;
   }
+  app::check_options check_how;
+  if (args->deliver_for) {
+    if (args->command != "check") {
+      std::fprintf(stderr, "rootwatch %s: --deliver-for is for `rootwatch check` only\n", args->command.c_str());
+      return exit_usage;
+    }
+    const auto d = app::parse_deliver_for(*args->deliver_for);
+    if (!d) {
+      std::fprintf(stderr, "rootwatch check: %s\n", d.error().message.c_str());
+      return exit_usage;
+    }
+    check_how.deliver_for = *d;
+  }
   auto loaded = config::load_file(args->config);
   if (!loaded.value) {
     return print_problems(loaded.problems);
@@ -256,7 +322,7 @@ int main(int argc, char** argv) {
     return run_daemon(std::move(cfg));
   }
   if (args->command == "check") {
-    return run_once(app::run_check(app::options{std::move(cfg), environment}));
+    return run_check(std::move(cfg), check_how);
   }
   if (args->sink.empty()) {
     std::fprintf(stderr, "rootwatch test-alert: --sink NAME is required\n");

@@ -2,6 +2,7 @@
 
 #include "net/https_client.hpp"
 #include "net/retry.hpp"
+#include "sinks/receiver_answer.hpp"
 #include "sinks/render.hpp"
 
 #include <fmt/format.h>
@@ -38,6 +39,7 @@ awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resol
     co_return out;
   }
   out.status = res->status;
+  out.answer = answer_excerpt(res->body);
   if (res->status >= 200 && res->status < 300) {
     out.delivered = true;
     co_return out;

@@ -22,6 +22,7 @@ struct attempt_outcome {
   int status = 0;             // 0 when no answer arrived
   std::string detail;         // for logs; never holds the URL's path or query
   std::optional<milliseconds> retry_after;
+  std::string answer;  // the first line of the receiver's body, scrubbed (receiver_answer.hpp)
 };
 
 awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resolved_sink& sink,

@@ -1,15 +1,48 @@
-// `rootwatch check` and `rootwatch validate` end to end: exit codes, and invariant 1 (a failed
-// or partial listing never looks like a removal).
+// `rootwatch check`, `validate` and `test-alert` end to end: exit codes, invariant 1 (a failed
+// or partial listing never looks like a removal), and delivery retried for --deliver-for.
 
 #include "e2e/harness.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <csignal>
 
 namespace rootwatch::e2e {
 namespace {
 
 std::size_t count_kind(const std::vector<fake::delivery>& all, const std::string& kind) {
   return accepted(all, kind).size();
+}
+
+// Rows of the outbox in `state` ('pending', 'delivered', 'dead'), read as another process would.
+int outbox_rows(environment& env, const std::string& state) {
+  sqlite3* db = nullptr;
+  const auto path = env.dir() / "state" / "rootwatch.db";
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << path;
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_stmt* st = nullptr;
+  int rows = -1;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE state = ?1", -1, &st, nullptr) == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, state.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      rows = sqlite3_column_int(st, 0);
+    }
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rows;
+}
+
+std::vector<int> statuses(const std::vector<fake::delivery>& all) {
+  std::vector<int> out;
+  for (const auto& d : all) {
+    out.push_back(d.status);
+  }
+  return out;
 }
 
 TEST(check, exits_0_when_nothing_is_at_the_root_and_1_while_an_assignment_is_firing) {
@@ -117,16 +150,19 @@ TEST(check, a_failed_or_partial_listing_never_produces_a_removal) {
   EXPECT_EQ(count_kind(env.receiver().deliveries(), "assignment.created"), 3u);
 }
 
-TEST(check, an_undeliverable_alert_stays_queued_and_goes_out_on_a_later_run) {
+TEST(check, with_deliver_for_0s_an_undeliverable_alert_stays_queued_exits_2_and_goes_out_on_a_later_run) {
   environment env;
   const auto cfg = env.write_config();
   env.elevate();
   env.receiver().fail_next(1000, 503);
-  auto first = env.run({"check", "--config", cfg.string()});
-  EXPECT_EQ(first.code, 1) << first.out << first.err;
-  EXPECT_NE(first.out.find("1 kept for a later retry"), std::string::npos) << first.out;
+  auto first = env.run({"check", "--config", cfg.string(), "--deliver-for", "0s"});
+  // Firing, but the alert did not reach anyone: that is the failure to report.
+  EXPECT_EQ(first.code, 2) << first.out << first.err;
+  EXPECT_NE(first.out.find("1 still waiting (next try due at "), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("result: 1 alert(s) firing, but 1 alert(s) still waiting for delivery"), std::string::npos)
+      << first.out;
   const auto failed = env.receiver().deliveries();
-  ASSERT_FALSE(failed.empty());
+  ASSERT_EQ(failed.size(), 1u) << "0s is one attempt";
   EXPECT_EQ(failed.back().status, 503);
 
   env.receiver().fail_next(0, 503);
@@ -222,6 +258,119 @@ TEST(check, a_watcher_that_cannot_see_raises_watch_degraded_and_then_watch_recov
   ASSERT_EQ(recovered.size(), 1u);
   EXPECT_EQ((*recovered.front().body_json)["status"], "resolved");
   EXPECT_EQ((*recovered.front().body_json)["correlation_key"], d["correlation_key"]);
+}
+
+// Issue 7, done when: `check` delivers through two 503s. The default --deliver-for (60s) is
+// enough for the harness's 200ms-1s backoff.
+TEST(check, delivers_through_two_503s_with_the_sinks_backoff) {
+  environment env;
+  const auto cfg = env.write_config();
+  env.elevate();
+  env.receiver().fail_next(2, 503);
+  auto r = env.run({"check", "--config", cfg.string()});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(statuses(env.receiver().deliveries()), (std::vector<int>{503, 503, 200})) << r.err;
+  EXPECT_EQ(count_kind(env.receiver().deliveries(), "assignment.created"), 1u);
+  EXPECT_NE(r.out.find("sink soc: 1 delivered, 0 still waiting, 0 given up; 2 failed attempt(s)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("result: 1 alert(s) firing, all delivered (exit 1)"), std::string::npos) << r.out;
+  EXPECT_EQ(outbox_rows(env, "pending"), 0);
+}
+
+TEST(check, a_receiver_down_for_longer_than_deliver_for_exits_2_by_the_deadline_and_a_later_check_delivers) {
+  environment env;
+  const auto cfg = env.write_config();
+  env.elevate();
+  env.receiver().fail_next(1000, 503);
+  // The wait is a functional bound: --deliver-for 3s, and a few seconds for the cycle and exit.
+  auto r = env.run({"check", "--config", cfg.string(), "--deliver-for", "3s"}, milliseconds{15'000});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_GT(env.receiver().deliveries().size(), 1u) << "it retried within the time it had";
+  EXPECT_NE(r.out.find("1 alert(s) still waiting for delivery after 3s"), std::string::npos) << r.out;
+  EXPECT_EQ(outbox_rows(env, "pending"), 1) << "the alert stays in the outbox";
+  EXPECT_EQ(count_kind(env.receiver().deliveries(), "assignment.created"), 0u);
+
+  env.receiver().fail_next(0, 503);
+  auto later = env.run({"check", "--config", cfg.string()});
+  EXPECT_EQ(later.code, 1) << later.out << later.err;
+  EXPECT_EQ(count_kind(env.receiver().deliveries(), "assignment.created"), 1u);
+  EXPECT_EQ(outbox_rows(env, "pending"), 0);
+}
+
+TEST(check, sigterm_while_waiting_for_the_next_try_ends_the_check_and_reports_what_waits) {
+  environment env;
+  sink_options sink;
+  sink.retry_initial_backoff = "20s";  // the next try is far off, well within --deliver-for
+  sink.retry_max_backoff = "20s";
+  const auto cfg = env.write_config("1s", "alert", sink);
+  env.elevate();
+  env.receiver().fail_next(1000, 503);
+  auto c = env.start({"check", "--config", cfg.string(), "--deliver-for", "60s"});
+  // The failed attempt is recorded (and logged) before the wait for the next one begins.
+  ASSERT_TRUE(wait_until([&] { return c.err().find("not delivered (attempt 1)") != std::string::npos; })) << c.err();
+  c.signal(SIGTERM);
+  const auto code = c.wait(milliseconds{10'000});
+  ASSERT_TRUE(code.has_value()) << "still waiting after SIGTERM\n" << c.out() << c.err();
+  EXPECT_EQ(*code, 2) << c.out() << c.err();
+  EXPECT_NE(c.out().find("delivery stopped by a signal"), std::string::npos) << c.out();
+  EXPECT_NE(c.out().find("1 alert(s) still waiting for delivery (stopped by a signal)"), std::string::npos) << c.out();
+  EXPECT_EQ(env.receiver().deliveries().size(), 1u);
+  EXPECT_EQ(outbox_rows(env, "pending"), 1);
+}
+
+TEST(check, a_bad_deliver_for_is_a_usage_error) {
+  environment env;
+  const auto cfg = env.write_config();
+  for (const char* bad : {"soon", "-5s", "10", "25h"}) {
+    SCOPED_TRACE(bad);
+    auto r = env.run({"check", "--config", cfg.string(), "--deliver-for", bad});
+    EXPECT_EQ(r.code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("--deliver-for"), std::string::npos) << r.err;
+    EXPECT_TRUE(env.azure().requests().empty()) << "nothing runs on a usage error";
+  }
+  auto other = env.run({"validate", "--config", cfg.string(), "--deliver-for=10s"});
+  EXPECT_EQ(other.code, 2) << other.out << other.err;
+  EXPECT_NE(other.err.find("--deliver-for is for `rootwatch check` only"), std::string::npos) << other.err;
+}
+
+TEST(check, test_alert_prints_the_receivers_answer_and_exits_2_when_it_is_not_2xx) {
+  environment env;
+  const auto cfg = env.write_config();
+  auto ok = env.run({"test-alert", "--config", cfg.string(), "--sink", "soc"});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("the receiver answered status 200: ok"), std::string::npos) << ok.out;
+  ASSERT_EQ(env.receiver().deliveries().size(), 1u);
+  EXPECT_EQ(env.receiver().deliveries().front().body_json->value("kind", ""), "test");
+
+  env.receiver().fail_next(1, 503);
+  auto refused = env.run({"test-alert", "--config", cfg.string(), "--sink", "soc"});
+  EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find("NOT delivered; the receiver answered status 503: scripted failure"), std::string::npos)
+      << refused.out;
+}
+
+TEST(check, sigterm_before_delivery_keeps_its_default_effect) {
+  environment env;
+  const auto cfg = env.write_config();
+  fake::fault slow;
+  slow.route = fake::azure_route::role_assignments;
+  slow.kind = fake::fault_kind::delay;
+  slow.delay = milliseconds{20'000};
+  env.azure().inject_fault(slow);
+  auto c = env.start({"check", "--config", cfg.string()});
+  // The listing is asked for: the check is inside its cycle, where a stop request is not taken.
+  ASSERT_TRUE(wait_until([&] {
+    for (const auto& r : env.azure().requests()) {
+      if (r.route == fake::azure_route::role_assignments) {
+        return true;
+      }
+    }
+    return false;
+  }));
+  c.signal(SIGTERM);
+  const auto code = c.wait(milliseconds{10'000});
+  ASSERT_TRUE(code.has_value()) << c.out() << c.err();
+  EXPECT_EQ(*code, 128 + SIGTERM) << c.out() << c.err();
 }
 
 }  // namespace
