@@ -265,8 +265,10 @@ leftover report_sinks(store::state_store& store, const generation& gen, const de
   return out;
 }
 
-// The result line and the exit code. An error wins over firing, and an alert that did not reach
-// its receiver is an error of this run, firing or not: nobody was told.
+// The result line and the exit code, as the contract has them: a failed tenant or source is 2;
+// otherwise firing is 1, and what did not reach its receiver is said with it (exit 1 keeps
+// meaning "alerts firing", as scripts expect); with nothing firing, an alert still waiting,
+// given up or an outbox error is 2: nobody was told.
 int conclude(const cycle_summary& cycles, const leftover& left, bool interrupted, milliseconds deliver_for) {
   const std::string firing =
       cycles.firing > 0 ? fmt::format("{} alert(s) firing", cycles.firing) : std::string("nothing firing");
@@ -289,13 +291,17 @@ int conclude(const cycle_summary& cycles, const leftover& left, bool interrupted
   if (cycles.failed) {
     wrong.insert(wrong.begin(), "a tenant or source failed (see above)");
   }
+  if (!cycles.failed && cycles.firing > 0) {
+    if (wrong.empty()) {
+      say(fmt::format("result: {}, all delivered (exit 1)", firing));
+    } else {
+      say(fmt::format("result: {}, but {} (exit 1)", firing, fmt::join(wrong, "; ")));
+    }
+    return exit_firing;
+  }
   if (!wrong.empty()) {
     say(fmt::format("result: {}, but {} (exit 2)", firing, fmt::join(wrong, "; ")));
     return exit_error;
-  }
-  if (cycles.firing > 0) {
-    say(fmt::format("result: {}, all delivered (exit 1)", firing));
-    return exit_firing;
   }
   say("result: nothing firing, all delivered (exit 0)");
   return exit_quiet;
