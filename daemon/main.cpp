@@ -3,6 +3,7 @@
 #include "app/check.hpp"
 #include "app/daemon.hpp"
 #include "app/generation.hpp"
+#include "sinks/routing.hpp"
 #include "common/strings.hpp"
 #include "common/version.hpp"
 #include "config/load.hpp"
@@ -139,6 +140,9 @@ int validate(const config::settings& cfg) {
   }
   if (!problems.empty()) {
     return exit_usage;
+  }
+  for (const auto& w : sinks::unrouted_alerts(cfg)) {
+    std::fprintf(stderr, "%s: warning: %s\n", cfg.path.c_str(), w.c_str());
   }
   std::printf("%s: valid (%zu tenant(s), %zu rule(s), %zu sink(s))\n", cfg.path.c_str(), cfg.tenants.size(),
               cfg.rules.size(), cfg.sinks.size());

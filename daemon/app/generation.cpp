@@ -5,9 +5,12 @@
 #include "app/sources.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "engine/alert_json.hpp"
 #include "engine/cycle.hpp"
+#include "engine/delivery_failed.hpp"
 #include "net/tls.hpp"
 #include "sinks/render.hpp"
+#include "sinks/routing.hpp"
 #include "store/state_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -54,6 +57,41 @@ void report_id_collisions(services& svc) {
   });
 }
 
+// A sink gave up on an alert: the other sinks hear of it as watch.delivery_failed. Not for a
+// watch.delivery_failed itself (two dead receivers would tell each other for ever), nor for a
+// test alert.
+void announce_dead(services& svc, generation& gen, const std::vector<std::string>& sinks,
+                   const sinks::dispatcher::dead_letter& dead) {
+  if (dead.item.kind == engine::alert_kind::delivery_failed || dead.item.kind == engine::alert_kind::test) {
+    return;
+  }
+  std::vector<std::string> others;
+  std::copy_if(sinks.begin(), sinks.end(), std::back_inserter(others),
+               [&](const std::string& s) { return s != dead.item.sink; });
+  if (others.empty()) {
+    spdlog::error("no other sink to announce the loss of alert {} on: add a second [[sink]] for this",
+                  dead.item.alert_id);
+    return;
+  }
+  engine::alert lost;
+  try {
+    lost = engine::alert_from_json(json::parse(dead.item.payload));
+  } catch (const std::exception& x) {
+    spdlog::error("cannot read alert {} to announce its loss: {}", dead.item.alert_id, x.what());
+    return;
+  }
+  const auto now = svc.wall.now();
+  const auto failed =
+      engine::delivery_failed_alert(lost, engine::lost_delivery{dead.item.sink, dead.error, dead.attempts}, now);
+  if (auto r = svc.store.enqueue({failed}, others, now); !r) {
+    spdlog::error("cannot queue watch.delivery_failed about alert {}: {}", dead.item.alert_id, r.error().message);
+    return;
+  }
+  spdlog::warn("watch.delivery_failed about alert {} on sink '{}' queued for {}", dead.item.alert_id, dead.item.sink,
+               fmt::join(others, ", "));
+  gen.wake_dispatchers();
+}
+
 }  // namespace
 
 void generation::wake_dispatchers() {
@@ -72,6 +110,8 @@ void generation::stop() {
 }
 
 void welcome_sinks(services& svc, const config::settings& cfg) {
+  // From here on alerts are queued by this configuration's routes.
+  svc.store.set_router(sinks::make_router(cfg.sinks));
   const auto now = svc.wall.now();
   std::vector<engine::alert> firing;
   for (const auto& t : cfg.tenants) {
@@ -178,6 +218,15 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
     sink_names.emplace_back(store::unsent_sink);
   }
   report_id_collisions(svc);
+  for (const auto& w : sinks::unrouted_alerts(cfg)) {
+    spdlog::warn("config {}: {}", cfg.path, w);
+  }
+  for (auto& d : gen->dispatchers) {
+    d->bound_outbox(cfg.daemon.outbox_limit, cfg.daemon.outbox_retention);
+    d->on_dead([&svc, raw = gen.get(), names = sink_names](const sinks::dispatcher::dead_letter& dead) {
+      announce_dead(svc, *raw, names, dead);
+    });
+  }
   if (welcome == sink_welcome_at::build) {
     welcome_sinks(svc, cfg);
   }

@@ -17,4 +17,9 @@ std::vector<tenant_settings> read_tenants(table_reader& top);
 std::vector<engine::rule> read_rules(table_reader& top);
 std::vector<sink_settings> read_sinks(table_reader& top);
 
+// A sink's routing and pacing keys (severity, kinds, tenants, concurrency, min_interval).
+void read_sink_routing(table_reader& r, sink_settings& s);
+// Each sink's `tenants` names a configured [[tenant]]: a typo would route silently nowhere.
+void check_sink_tenants(table_reader& top, const settings& s);
+
 }  // namespace rootwatch::config::detail

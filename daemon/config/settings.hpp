@@ -23,6 +23,10 @@ struct daemon_settings {
   std::string log_level = "info";         // trace | debug | info | warn | error
   log_format format = log_format::text;
   milliseconds shutdown_grace{10'000};
+  // The outbox's bound: alerts waiting per sink. Past it the oldest waiting ones are given up
+  // on (dead, announced, kept for `rootwatch outbox retry`), reminders first.
+  std::int64_t outbox_limit = 10'000;
+  milliseconds outbox_retention{30LL * 24 * 3600 * 1000};  // how long delivered rows are kept
 };
 
 struct tls_settings {
@@ -114,6 +118,14 @@ struct sink_settings {
   milliseconds retry_initial_backoff{1'000};     // doubled after each failure ...
   milliseconds retry_max_backoff{300'000};       // ... up to this
   milliseconds give_up_after{72 * 3600 * 1000};  // then the alert is marked dead, loudly
+  // Routing: the alerts this sink takes (config/sink_routing.cpp). Empty lists take all.
+  engine::severity min_severity = engine::severity::info;
+  std::vector<std::string> kinds;    // "assignment.created", or a family: "watch.*"
+  std::vector<std::string> tenants;  // [[tenant]] names or tenant ids
+  // Delivery: attempts in flight at once, and the least time between the starts of two
+  // (a Slack incoming webhook takes about one message a second).
+  int concurrency = 4;
+  milliseconds min_interval{0};
   std::map<std::string, int> lines;
 };
 

@@ -147,6 +147,7 @@ sink_settings read_sink(table_reader& r) {
   s.retry_max_backoff = r.duration("retry_max_backoff", 1ms, 24h).value_or(s.retry_max_backoff);
   s.give_up_after = r.duration("give_up_after", 1ms).value_or(s.give_up_after);
   check_backoff_order(r, s);
+  read_sink_routing(r, s);
   s.lines = key_lines(r.table());
   r.reject_unknown_keys();
   return s;

@@ -171,6 +171,7 @@ inline constexpr std::string_view lingering = "assignment.lingering";
 inline constexpr std::string_view elevation = "elevation.event";
 inline constexpr std::string_view degraded = "watch.degraded";
 inline constexpr std::string_view recovered = "watch.recovered";
+inline constexpr std::string_view delivery_failed = "watch.delivery_failed";
 inline constexpr std::string_view test = "test";
 }  // namespace alert_kind
 

@@ -55,7 +55,7 @@ awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resol
 retry_plan plan_retry(const config::sink_settings& sink, const store::outbox_item& item, const attempt_outcome& outcome,
                       timestamp now, double jitter01) {
   retry_plan plan;
-  if (now - item.created_at >= sink.give_up_after) {
+  if (outcome.final_status || now - item.created_at >= sink.give_up_after) {
     plan.give_up = true;
     return plan;
   }
@@ -63,8 +63,7 @@ retry_plan plan_retry(const config::sink_settings& sink, const store::outbox_ite
   policy.initial_backoff = sink.retry_initial_backoff;
   policy.max_backoff = sink.retry_max_backoff;
   policy.max_retry_after = sink.retry_max_backoff;
-  const int failures = outcome.final_status ? 64 : item.attempts + 1;
-  plan.next_attempt_at = now + net::backoff_delay(failures, policy, outcome.retry_after, jitter01);
+  plan.next_attempt_at = now + net::backoff_delay(item.attempts + 1, policy, outcome.retry_after, jitter01);
   return plan;
 }
 

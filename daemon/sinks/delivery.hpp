@@ -18,7 +18,7 @@ namespace rootwatch::sinks {
 
 struct attempt_outcome {
   bool delivered = false;
-  bool final_status = false;  // a 4xx other than 408/429: the receiver refuses, retrying is slow
+  bool final_status = false;  // a 4xx other than 408/429: the receiver refuses; not retried
   int status = 0;             // 0 when no answer arrived
   std::string detail;         // for logs; never holds the URL's path or query
   std::optional<milliseconds> retry_after;
@@ -34,9 +34,9 @@ struct retry_plan {
   timestamp next_attempt_at{};
 };
 
-// Pure: exponential backoff between retry_initial_backoff and retry_max_backoff (a refusing
-// receiver waits the maximum), a Retry-After that asks for longer wins, and after
-// give_up_after since the alert was queued the row is given up on.
+// Pure: exponential backoff with jitter between retry_initial_backoff and retry_max_backoff,
+// a Retry-After that asks for longer wins; a refusal (final_status), or a failure after
+// give_up_after since the alert was queued, gives the row up.
 retry_plan plan_retry(const config::sink_settings& sink, const store::outbox_item& item, const attempt_outcome& outcome,
                       timestamp now, double jitter01);
 

@@ -8,12 +8,15 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
 #include <exception>
+#include <list>
 
 #include <fmt/format.h>
 
@@ -21,26 +24,40 @@ namespace rootwatch::sinks {
 namespace {
 
 constexpr std::size_t batch = 32;
-// The longest sleep between looks at the outbox; bounds the effect of a wall-clock jump.
+// The longest sleep between looks at the outbox; bounds the effect of a wall-clock jump, and
+// is how soon a row that `rootwatch outbox retry` revived is seen.
 constexpr milliseconds max_idle{30'000};
+constexpr milliseconds store_error_pause{5'000};
+// How often the outbox's bound and retention are applied.
+constexpr milliseconds upkeep_every{60'000};
+
+using steady = std::chrono::steady_clock;
 
 }  // namespace
 
 struct dispatcher::impl {
-  impl(asio::any_io_executor ex, store::state_store& s, net::https_client& h, resolved_sink rs, const clock& c, rng& r,
+  impl(asio::any_io_executor e, store::state_store& s, net::https_client& h, resolved_sink rs, const clock& c, rng& r,
        metrics& m)
-      : store(s), http(h), sink(std::move(rs)), wall(c), random(r), stats(m), timer(ex) {}
+      : ex(std::move(e)), store(s), http(h), sink(std::move(rs)), wall(c), random(r), stats(m) {}
 
+  asio::any_io_executor ex;
   store::state_store& store;
   net::https_client& http;
   resolved_sink sink;
   const clock& wall;
   rng& random;
   metrics& stats;
-  asio::steady_timer timer;
   bool stopping = false;
+  std::list<asio::steady_timer> lane_timers;  // one per lane; wake() cuts every sleep short
+  std::vector<std::int64_t> in_flight;        // rows a lane has taken and not yet recorded
+  steady::time_point next_start{};            // min_interval: the earliest the next attempt may start
+  steady::time_point next_upkeep{};
+  std::function<void(const dead_letter&)> dead_observer;
+  std::int64_t limit = 0;  // 0: no bound
+  milliseconds retention{0};
 
-  metric_labels labels() const { return {{"sink", sink.settings.name}}; }
+  const std::string& name() const { return sink.settings.name; }
+  metric_labels labels() const { return {{"sink", name()}}; }
 
   // One attempt. Something thrown on the way (a library, a bug) is a failed attempt like any
   // other, retried later: no exception leaves the dispatcher (invariant 10). Cancellation
@@ -60,19 +77,19 @@ struct dispatcher::impl {
 
   attempt_outcome unexpected(const store::outbox_item& item, const std::exception& x) const {
     attempt_outcome failed;
-    failed.detail = fmt::format("sink {}: unexpected error while delivering alert {}: {}", sink.settings.name,
-                                item.alert_id, x.what());
+    failed.detail =
+        fmt::format("sink {}: unexpected error while delivering alert {}: {}", name(), item.alert_id, x.what());
     return failed;
   }
 
   // Returns false when the store failed, or recording the outcome threw: the row stays due,
-  // and the run loop comes back to it after its pause.
+  // and the lane comes back to it after a pause.
   awaitable<bool> deliver(const store::outbox_item& item, drain_report& report) {
     const auto outcome = co_await attempt(item);
     try {
       co_return record(item, outcome, report);
     } catch (const std::exception& x) {
-      spdlog::error("sink {}: alert {}: recording the attempt failed: {}", sink.settings.name, item.alert_id, x.what());
+      spdlog::error("sink {}: alert {}: recording the attempt failed: {}", name(), item.alert_id, x.what());
     }
     co_return false;
   }
@@ -82,49 +99,99 @@ struct dispatcher::impl {
     const int attempts = item.attempts + 1;
     if (outcome.delivered) {
       if (auto r = store.mark_delivered(item.seq, now); !r) {
-        spdlog::error("sink {}: alert {} was delivered but recording it failed: {}", sink.settings.name, item.alert_id,
+        spdlog::error("sink {}: alert {} was delivered but recording it failed: {}", name(), item.alert_id,
                       r.error().message);
         return false;
       }
       ++report.delivered;
-      stats.add("rootwatch_deliveries_total", {{"sink", sink.settings.name}, {"result", "delivered"}});
-      spdlog::info("sink {}: delivered alert {} (attempt {})", sink.settings.name, item.alert_id, attempts);
+      stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "delivered"}});
+      spdlog::info("sink {}: delivered alert {} (attempt {})", name(), item.alert_id, attempts);
       return true;
     }
     const auto plan = plan_retry(sink.settings, item, outcome, now, random.uniform01());
     if (plan.give_up) {
-      if (auto r = store.mark_dead(item.seq, attempts, outcome.detail, now); !r) {
-        spdlog::error("sink {}: cannot record giving up on alert {}: {}", sink.settings.name, item.alert_id,
-                      r.error().message);
+      const std::string why = outcome.final_status ? fmt::format("{} (refused: not retried)", outcome.detail)
+                                                   : fmt::format("{} (still failing after {})", outcome.detail,
+                                                                 format_duration(sink.settings.give_up_after));
+      if (!give_up(item, attempts, why, now)) {
         return false;
       }
       ++report.dead;
-      stats.add("rootwatch_alerts_dead_total", labels());
-      spdlog::error("sink {}: GAVE UP on alert {} after {} attempts over {}: {}", sink.settings.name, item.alert_id,
-                    attempts, format_duration(sink.settings.give_up_after), outcome.detail);
       return true;
     }
     if (auto r = store.mark_retry(item.seq, attempts, plan.next_attempt_at, outcome.detail); !r) {
-      spdlog::error("sink {}: cannot record the failed attempt for alert {}: {}", sink.settings.name, item.alert_id,
+      spdlog::error("sink {}: cannot record the failed attempt for alert {}: {}", name(), item.alert_id,
                     r.error().message);
       return false;
     }
     ++report.retrying;
-    stats.add("rootwatch_deliveries_total", {{"sink", sink.settings.name}, {"result", "failed"}});
-    spdlog::warn("sink {}: alert {} not delivered (attempt {}): {}; next try in {}", sink.settings.name, item.alert_id,
-                 attempts, outcome.detail,
-                 format_duration(std::chrono::duration_cast<milliseconds>(plan.next_attempt_at - now)));
+    stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "failed"}});
+    spdlog::warn("sink {}: alert {} not delivered (attempt {}): {}; next try in {}", name(), item.alert_id, attempts,
+                 outcome.detail, format_duration(std::chrono::duration_cast<milliseconds>(plan.next_attempt_at - now)));
     return true;
   }
 
+  bool give_up(const store::outbox_item& item, int attempts, const std::string& why, timestamp now) {
+    if (auto r = store.mark_dead(item.seq, attempts, why, now); !r) {
+      spdlog::error("sink {}: cannot record giving up on alert {}: {}", name(), item.alert_id, r.error().message);
+      return false;
+    }
+    stats.add("rootwatch_alerts_dead_total", labels());
+    spdlog::error("sink {}: GAVE UP on {} alert {} after {} attempt{}: {}", name(), item.kind, item.alert_id, attempts,
+                  attempts == 1 ? "" : "s", why);
+    if (dead_observer) {
+      try {
+        dead_observer(dead_letter{item, attempts, why});
+      } catch (const std::exception& x) {
+        spdlog::error("sink {}: announcing the loss of alert {} failed: {}", name(), item.alert_id, x.what());
+      }
+    }
+    return true;
+  }
+
+  // The outbox's bound and retention, at most once a minute; synchronous, so no lane sees a
+  // row in between.
+  void upkeep() {
+    const auto now_steady = steady::now();
+    if (now_steady < next_upkeep) {
+      return;
+    }
+    next_upkeep = now_steady + upkeep_every;
+    const timestamp now = wall.now();
+    if (limit > 0) {
+      auto excess = store.overflow(name(), limit);
+      if (!excess) {
+        spdlog::error("sink {}: cannot check the outbox's bound: {}", name(), excess.error().message);
+      } else if (!excess->empty()) {
+        stats.add("rootwatch_outbox_overflow_total", labels(), static_cast<double>(excess->size()));
+        spdlog::error(
+            "sink {}: OUTBOX FULL: more than {} alerts wait for this sink; giving up on the {} oldest "
+            "(reminders first). They stay in the outbox as dead: rootwatch outbox retry brings them back",
+            name(), limit, excess->size());
+        for (const auto& item : *excess) {
+          if (std::find(in_flight.begin(), in_flight.end(), item.seq) != in_flight.end()) {
+            continue;
+          }
+          give_up(item, item.attempts, fmt::format("the outbox is full (outbox_limit {})", limit), now);
+        }
+      }
+    }
+    if (retention.count() > 0) {
+      if (auto pruned = store.prune_delivered(now - retention); pruned && *pruned > 0) {
+        spdlog::info("outbox: forgot {} delivered alert rows older than {}", *pruned, format_duration(retention));
+      }
+    }
+  }
+
+  // The sequential drain of `rootwatch check`: each row at most once, in seq order.
   awaitable<drain_report> drain(bool all) {
     drain_report report;
-    std::int64_t after = 0;  // rows are taken in seq order; each is tried at most once per drain
+    std::int64_t after = 0;
     while (!stopping) {
       const timestamp horizon = all ? timestamp::max() : wall.now();
-      auto items = store.due(sink.settings.name, horizon, batch, after);
+      auto items = store.due(name(), horizon, batch, after);
       if (!items) {
-        spdlog::error("sink {}: cannot read the outbox: {}", sink.settings.name, items.error().message);
+        spdlog::error("sink {}: cannot read the outbox: {}", name(), items.error().message);
         ++report.store_errors;
         co_return report;
       }
@@ -149,18 +216,106 @@ struct dispatcher::impl {
   }
 
   void update_gauges() {
-    if (auto c = store.counts(sink.settings.name)) {
+    if (auto c = store.counts(name())) {
       stats.set("rootwatch_outbox_pending", labels(), static_cast<double>(c->pending));
     }
   }
 
-  milliseconds sleep_time() {
-    auto next = store.next_due(sink.settings.name);
+  void wake_all() {
+    for (auto& t : lane_timers) {
+      t.cancel();
+    }
+  }
+
+  struct claim {
+    std::optional<store::outbox_item> item;
+    bool store_error = false;
+  };
+
+  // The oldest due row no lane has; synchronous, so two lanes never take the same row.
+  claim take() {
+    claim out;
+    auto items = store.due(name(), wall.now(), batch + in_flight.size());
+    if (!items) {
+      spdlog::error("sink {}: cannot read the outbox: {}", name(), items.error().message);
+      out.store_error = true;
+      return out;
+    }
+    for (auto& item : *items) {
+      if (std::find(in_flight.begin(), in_flight.end(), item.seq) == in_flight.end()) {
+        in_flight.push_back(item.seq);
+        out.item = std::move(item);
+        return out;
+      }
+    }
+    return out;
+  }
+
+  void release(std::int64_t seq) {
+    in_flight.erase(std::remove(in_flight.begin(), in_flight.end(), seq), in_flight.end());
+  }
+
+  milliseconds idle_time() {
+    auto next = store.next_due(name(), in_flight);
     if (!next || !*next) {
       return max_idle;
     }
     const auto wait = std::chrono::duration_cast<milliseconds>(**next - wall.now());
     return std::clamp(wait, milliseconds{0}, max_idle);
+  }
+
+  // Sleeps `d`, or until wake() or stop().
+  awaitable<void> sleep(asio::steady_timer& timer, steady::duration d) {
+    timer.expires_after(d);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
+  awaitable<void> lane(asio::steady_timer& timer) {
+    while (!stopping) {
+      upkeep();
+      auto got = take();
+      if (got.store_error) {
+        co_await sleep(timer, store_error_pause);
+        continue;
+      }
+      if (!got.item) {
+        update_gauges();
+        const auto idle = idle_time();
+        if (idle.count() > 0) {
+          co_await sleep(timer, idle);
+        }
+        continue;
+      }
+      const std::int64_t seq = got.item->seq;
+      // Pacing: reserve the next start, then wait for it holding the row.
+      const auto start = std::max(steady::now(), next_start);
+      next_start = start + sink.settings.min_interval;
+      // A loop: wake() cuts sleeps short, and pacing must hold all the same.
+      while (!stopping && steady::now() < start) {
+        co_await sleep(timer, start - steady::now());
+      }
+      drain_report report;
+      bool recorded = false;
+      if (!stopping) {
+        recorded = co_await deliver(*got.item, report);
+      }
+      release(seq);
+      // Another lane may wait on a row that followed this one (same order key).
+      wake_all();
+      if (!recorded && !stopping) {
+        co_await sleep(timer, store_error_pause);
+      }
+    }
+  }
+
+  awaitable<void> lanes(std::list<asio::steady_timer>::iterator it, int n) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    auto& timer = *it;
+    if (n == 1) {
+      co_await lane(timer);
+    } else {
+      co_await (lane(timer) && lanes(std::next(it), n - 1));
+    }
   }
 };
 
@@ -171,16 +326,25 @@ dispatcher::dispatcher(asio::any_io_executor ex, store::state_store& store, net:
 dispatcher::~dispatcher() = default;
 
 const std::string& dispatcher::name() const {
-  return impl_->sink.settings.name;
+  return impl_->name();
 }
 
 void dispatcher::wake() {
-  impl_->timer.cancel();
+  impl_->wake_all();
 }
 
 void dispatcher::stop() {
   impl_->stopping = true;
-  impl_->timer.cancel();
+  impl_->wake_all();
+}
+
+void dispatcher::on_dead(std::function<void(const dead_letter&)> observer) {
+  impl_->dead_observer = std::move(observer);
+}
+
+void dispatcher::bound_outbox(std::int64_t limit, milliseconds retention) {
+  impl_->limit = limit;
+  impl_->retention = retention;
 }
 
 awaitable<drain_report> dispatcher::drain_once(bool all) {
@@ -188,19 +352,12 @@ awaitable<drain_report> dispatcher::drain_once(bool all) {
 }
 
 awaitable<void> dispatcher::run() {
-  while (!impl_->stopping) {
-    auto report = co_await impl_->drain(false);
-    if (impl_->stopping) {
-      break;
-    }
-    // After a store error, wait before looking again instead of spinning on it.
-    const auto pause = report.store_errors > 0 ? milliseconds{5'000} : impl_->sleep_time();
-    if (pause.count() == 0) {
-      continue;
-    }
-    impl_->timer.expires_after(pause);
-    co_await impl_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  const int n = std::max(1, impl_->sink.settings.concurrency);
+  impl_->lane_timers.clear();
+  for (int i = 0; i < n; ++i) {
+    impl_->lane_timers.emplace_back(impl_->ex);
   }
+  co_await impl_->lanes(impl_->lane_timers.begin(), n);
 }
 
 }  // namespace rootwatch::sinks

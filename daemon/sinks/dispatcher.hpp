@@ -1,13 +1,21 @@
 #pragma once
 
 // One per sink: takes due rows from the outbox, delivers them, and records the outcome.
-// An alert leaves the outbox only on a 2xx, or when it is given up on after give_up_after
-// (logged as an error and counted in rootwatch_alerts_dead_total).
+// An alert leaves the outbox only on a 2xx, or when it is given up on: refused by the receiver
+// (a 4xx other than 408 and 429), still undelivered after give_up_after, or past the outbox's
+// bound. Giving up is logged as an error, counted in rootwatch_alerts_dead_total, and told to
+// on_dead (which announces it on the other sinks).
+//
+// Up to `concurrency` attempts are in flight at once, so that a receiver that hangs on one
+// alert holds back only that many; alerts with one order key (about one assignment) go one
+// at a time, in the order they were raised. Starts are at least min_interval apart.
 
 #include "common/asio.hpp"
 #include "common/error.hpp"
 #include "sinks/sink.hpp"
+#include "store/state_store.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace rootwatch {
@@ -43,6 +51,17 @@ class dispatcher {
   awaitable<void> run();
   void wake();
   void stop();
+
+  struct dead_letter {
+    store::outbox_item item;
+    int attempts = 0;
+    std::string error;
+  };
+  // Told of every row given up on, after it is recorded as dead.
+  void on_dead(std::function<void(const dead_letter&)> observer);
+  // Pending rows past `limit` are given up on (see store::state_store::overflow); delivered
+  // rows older than `retention` are forgotten.
+  void bound_outbox(std::int64_t limit, milliseconds retention);
 
   // One attempt for every pending row (for `rootwatch check`); with `all`, rows whose next
   // attempt is not due yet are tried as well.

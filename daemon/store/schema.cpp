@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 5> migrations{
+constexpr std::array<std::string_view, 6> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -127,6 +127,14 @@ CREATE TABLE known_sink (
   name          TEXT PRIMARY KEY,
   introduced_at INTEGER NOT NULL
 );
+)sql",
+    // 6: alerts about one assignment reach a sink in the order they were raised, while others
+    // overtake a slow one. Rows of one order key (the alert's correlation key) go one at a time.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET order_key = coalesce(
+  CASE WHEN json_valid(payload) THEN nullif(json_extract(payload, '$.correlation_key'), '') END, alert_id);
+CREATE INDEX outbox_order ON outbox (sink, order_key, seq) WHERE state = 'pending';
 )sql",
 };
 

@@ -27,8 +27,16 @@ std::optional<std::string> iso_or_null(const std::optional<timestamp>& t) {
 }
 
 constexpr std::string_view insert_outbox_sql =
-    "INSERT OR IGNORE INTO outbox (alert_id, sink, kind, payload, created_at, next_attempt_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
+    "INSERT OR IGNORE INTO outbox (alert_id, sink, kind, payload, created_at, next_attempt_at, order_key) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)";
+
+// Rows that may go now: pending, and the first of their order key (see schema migration 6).
+constexpr std::string_view first_of_key_sql =
+    "o.sink = ?1 AND o.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.sink = o.sink AND "
+    "p.order_key = o.order_key AND p.state = 'pending' AND p.seq < o.seq)";
+
+constexpr std::string_view item_columns =
+    "o.seq, o.alert_id, o.sink, o.payload, o.attempts, o.created_at, o.next_attempt_at, o.kind, o.order_key";
 
 result<void> configure(database& db) {
   // WAL with synchronous=FULL: a commit is on disk when commit() returns, which is what lets
@@ -93,7 +101,47 @@ std::string first_seen_of(const std::string& payload) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+std::string text_field(const json& j, std::string_view key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
 }  // namespace
+
+queued_alert queued(const engine::alert& a) {
+  queued_alert q;
+  q.alert_id = a.id;
+  q.kind = a.kind;
+  q.payload = dump_tolerant(engine::to_json(a));
+  q.order_key = a.correlation_key.empty() ? a.id : a.correlation_key;
+  q.facts = route_facts{a.kind, a.level, a.tenant.id, a.tenant.name};
+  return q;
+}
+
+queued_alert queued(std::string alert_id, std::string kind, std::string payload) {
+  queued_alert q;
+  q.facts.kind = kind;
+  // Unreadable facts route everywhere: a sink getting one alert too many beats none getting it.
+  q.facts.level = engine::severity::critical;
+  const json j = json::parse(payload, nullptr, false);
+  if (j.is_object()) {
+    q.order_key = text_field(j, "correlation_key");
+    if (auto level = engine::parse_severity(text_field(j, "severity"))) {
+      q.facts.level = *level;
+    }
+    if (const auto t = j.find("tenant"); t != j.end() && t->is_object()) {
+      q.facts.tenant_id = text_field(*t, "id");
+      q.facts.tenant_name = text_field(*t, "name");
+    }
+  }
+  if (q.order_key.empty()) {
+    q.order_key = alert_id;
+  }
+  q.alert_id = std::move(alert_id);
+  q.kind = std::move(kind);
+  q.payload = std::move(payload);
+  return q;
+}
 
 result<std::unique_ptr<state_store>> state_store::open(const std::string& state_dir) {
   std::error_code ec;
@@ -193,16 +241,18 @@ result<void> state_store::load_marks(const std::string& tenant_id, std::map<std:
 // One row; false when (alert id, sink) was already queued. That is what makes a retry, a
 // restart or a replica de-duplicate, so it is only checked that the queued row is the same
 // alert.
-result<bool> state_store::insert_row(statement& ins, const std::string& alert_id, const std::string& sink,
-                                     const std::string& kind, const std::string& payload, timestamp now) {
-  ins.bind(1, alert_id).bind(2, sink).bind(3, kind).bind(4, payload).bind(5, to_ms(now));
+result<bool> state_store::insert_row(statement& ins, const queued_alert& a, const std::string& sink, timestamp now) {
+  if (router_ && sink != unsent_sink && !router_(sink, a.facts)) {
+    return false;
+  }
+  ins.bind(1, a.alert_id).bind(2, sink).bind(3, a.kind).bind(4, a.payload).bind(5, to_ms(now)).bind(6, a.order_key);
   if (auto r = ins.run(); !r) {
     return r.error();
   }
   if (db_.changes() > 0) {
     return true;
   }
-  if (auto r = check_collision(alert_id, sink, kind, payload); !r) {
+  if (auto r = check_collision(a.alert_id, sink, a.kind, a.payload); !r) {
     return r.error();
   }
   return false;
@@ -244,9 +294,9 @@ result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts
     return ins.error();
   }
   for (const auto& a : alerts) {
-    const std::string payload = dump_tolerant(engine::to_json(a));
+    const auto q = queued(a);
     for (const auto& sink : sinks) {
-      if (auto r = insert_row(*ins, a.id, sink, a.kind, payload, now); !r) {
+      if (auto r = insert_row(*ins, q, sink, now); !r) {
         return r.error();
       }
     }
@@ -398,26 +448,56 @@ result<void> state_store::enqueue(const std::vector<engine::alert>& alerts, cons
   return tx->commit();
 }
 
+namespace {
+
+outbox_item read_item(const statement& row) {
+  outbox_item item;
+  item.seq = row.integer(0);
+  item.alert_id = row.text(1);
+  item.sink = row.text(2);
+  item.payload = row.text(3);
+  item.attempts = static_cast<int>(row.integer(4));
+  item.created_at = from_ms(row.integer(5));
+  item.next_attempt_at = from_ms(row.integer(6));
+  item.kind = row.text(7);
+  item.order_key = row.text(8);
+  return item;
+}
+
+}  // namespace
+
 result<std::vector<outbox_item>> state_store::due(const std::string& sink, timestamp now, std::size_t limit,
                                                   std::int64_t after_seq) {
-  auto q = db_.prepare(
-      "SELECT seq, alert_id, sink, payload, attempts, created_at, next_attempt_at FROM outbox "
-      "WHERE sink = ?1 AND state = 'pending' AND next_attempt_at <= ?2 AND seq > ?4 ORDER BY seq LIMIT ?3");
+  auto q =
+      db_.prepare(fmt::format("SELECT {} FROM outbox o WHERE {} AND o.next_attempt_at <= ?2 AND o.seq > ?4 "
+                              "ORDER BY o.seq LIMIT ?3",
+                              item_columns, first_of_key_sql));
   if (!q) {
     return q.error();
   }
   q->bind(1, sink).bind(2, to_ms(now)).bind(3, static_cast<std::int64_t>(limit)).bind(4, after_seq);
   std::vector<outbox_item> out;
+  auto read = q->for_each_row([&](const statement& row) { out.push_back(read_item(row)); });
+  if (!read) {
+    return read.error();
+  }
+  return out;
+}
+
+result<std::optional<timestamp>> state_store::next_due(const std::string& sink, const std::vector<std::int64_t>& busy) {
+  auto q =
+      db_.prepare(fmt::format("SELECT o.seq, o.next_attempt_at FROM outbox o WHERE {} "
+                              "ORDER BY o.next_attempt_at, o.seq LIMIT ?2",
+                              first_of_key_sql));
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink).bind(2, static_cast<std::int64_t>(busy.size() + 1));
+  std::optional<timestamp> out;
   auto read = q->for_each_row([&](const statement& row) {
-    outbox_item item;
-    item.seq = row.integer(0);
-    item.alert_id = row.text(1);
-    item.sink = row.text(2);
-    item.payload = row.text(3);
-    item.attempts = static_cast<int>(row.integer(4));
-    item.created_at = from_ms(row.integer(5));
-    item.next_attempt_at = from_ms(row.integer(6));
-    out.push_back(std::move(item));
+    if (!out && std::find(busy.begin(), busy.end(), row.integer(0)) == busy.end()) {
+      out = from_ms(row.integer(1));
+    }
   });
   if (!read) {
     return read.error();
@@ -425,20 +505,60 @@ result<std::vector<outbox_item>> state_store::due(const std::string& sink, times
   return out;
 }
 
-result<std::optional<timestamp>> state_store::next_due(const std::string& sink) {
-  auto q = db_.prepare("SELECT min(next_attempt_at) FROM outbox WHERE sink = ?1 AND state = 'pending'");
+result<std::vector<outbox_item>> state_store::pending(const std::string& sink) {
+  auto q = db_.prepare(
+      fmt::format("SELECT {} FROM outbox o WHERE o.sink = ?1 AND o.state = 'pending' ORDER BY o.seq", item_columns));
   if (!q) {
     return q.error();
   }
   q->bind(1, sink);
-  auto r = q->step();
-  if (!r) {
+  std::vector<outbox_item> out;
+  auto read = q->for_each_row([&](const statement& row) { out.push_back(read_item(row)); });
+  if (!read) {
+    return read.error();
+  }
+  return out;
+}
+
+result<std::vector<outbox_item>> state_store::overflow(const std::string& sink, std::int64_t limit) {
+  auto count = db_.prepare("SELECT count(*) FROM outbox WHERE sink = ?1 AND state = 'pending'");
+  if (!count) {
+    return count.error();
+  }
+  count->bind(1, sink);
+  std::int64_t pending = 0;
+  if (auto r = count->for_each_row([&](const statement& row) { pending = row.integer(0); }); !r) {
     return r.error();
   }
-  if (!*r || q->is_null(0)) {
-    return std::optional<timestamp>{};
+  std::vector<outbox_item> out;
+  if (pending <= limit) {
+    return out;
   }
-  return std::optional<timestamp>{from_ms(q->integer(0))};
+  auto q =
+      db_.prepare(fmt::format("SELECT {} FROM outbox o WHERE o.sink = ?1 AND o.state = 'pending' "
+                              "ORDER BY (o.kind = 'assignment.lingering') DESC, o.seq LIMIT ?2",
+                              item_columns));
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink).bind(2, pending - limit);
+  auto read = q->for_each_row([&](const statement& row) { out.push_back(read_item(row)); });
+  if (!read) {
+    return read.error();
+  }
+  return out;
+}
+
+result<std::int64_t> state_store::prune_delivered(timestamp before) {
+  auto q = db_.prepare("DELETE FROM outbox WHERE state = 'delivered' AND finished_at < ?1");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, to_ms(before));
+  if (auto r = q->run(); !r) {
+    return r.error();
+  }
+  return static_cast<std::int64_t>(db_.changes());
 }
 
 result<void> state_store::mark_delivered(std::int64_t seq, timestamp now) {
@@ -454,7 +574,10 @@ result<void> state_store::mark_delivered(std::int64_t seq, timestamp now) {
 
 result<void> state_store::mark_retry(std::int64_t seq, int attempts, timestamp next_attempt_at,
                                      const std::string& last_error) {
-  auto q = db_.prepare("UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE seq = ?1");
+  // Only a row still pending: one the operator dropped or revived meanwhile (rootwatch outbox)
+  // keeps what the operator made of it.
+  auto q = db_.prepare(
+      "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE seq = ?1 AND state = 'pending'");
   if (!q) {
     return q.error();
   }
@@ -463,8 +586,9 @@ result<void> state_store::mark_retry(std::int64_t seq, int attempts, timestamp n
 }
 
 result<void> state_store::mark_dead(std::int64_t seq, int attempts, const std::string& last_error, timestamp now) {
-  auto q =
-      db_.prepare("UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3, finished_at = ?4 WHERE seq = ?1");
+  auto q = db_.prepare(
+      "UPDATE outbox SET state = 'dead', attempts = ?2, last_error = ?3, finished_at = ?4 "
+      "WHERE seq = ?1 AND state = 'pending'");
   if (!q) {
     return q.error();
   }
@@ -578,8 +702,9 @@ result<std::int64_t> state_store::hand_over_unsent(statement& ins, const std::ve
     return read.error();
   }
   for (const auto& r : rows) {
+    const auto alert = queued(r.alert_id, r.kind, r.payload);
     for (const auto& sink : configured) {
-      if (auto added = insert_row(ins, r.alert_id, sink, r.kind, r.payload, now); !added) {
+      if (auto added = insert_row(ins, alert, sink, now); !added) {
         return added.error();
       }
     }
@@ -635,11 +760,12 @@ result<std::int64_t> state_store::replay_firing(statement& ins, const std::vecto
     if (!read) {
       return read.error();
     }
-    if (!payload) {
-      payload = dump_tolerant(engine::to_json(a));
+    auto q = queued(a);
+    if (payload) {
+      q.payload = std::move(*payload);
     }
     for (const auto& sink : sinks) {
-      auto inserted = insert_row(ins, a.id, sink, a.kind, *payload, now);
+      auto inserted = insert_row(ins, q, sink, now);
       if (!inserted) {
         return inserted.error();
       }

@@ -20,7 +20,7 @@
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 5;
+inline constexpr int schema_version = 6;
 
 // Where alerts raised while no [[sink]] is configured wait: a name no configured sink can have
 // (names are letters, digits, '.', '_' and '-'). The first sinks configured later take them
@@ -46,11 +46,33 @@ struct sink_welcome {
   std::int64_t replayed = 0;            // firing alerts queued for the introduced sinks (new rows only)
 };
 
+// What a sink's routing looks at (config: severity, kinds, tenants).
+struct route_facts {
+  std::string kind;
+  engine::severity level = engine::severity::info;
+  std::string tenant_id;
+  std::string tenant_name;
+};
+
+// Whether `sink` takes an alert; unset, every sink takes every alert.
+using sink_router = std::function<bool(std::string_view sink, const route_facts&)>;
+
+// One alert as the outbox queues it.
+struct queued_alert {
+  std::string alert_id;
+  std::string kind;
+  std::string payload;    // rootwatch.alert/v1 JSON
+  std::string order_key;  // its correlation key (the alert id when it has none)
+  route_facts facts;
+};
+
 struct outbox_item {
   std::int64_t seq = 0;
   std::string alert_id;
   std::string sink;
   std::string payload;  // the alert as rootwatch.alert/v1 JSON
+  std::string kind;
+  std::string order_key;
   int attempts = 0;
   timestamp created_at{};
   timestamp next_attempt_at{};
@@ -93,15 +115,31 @@ class state_store {
   result<sink_welcome> welcome_sinks(const std::vector<std::string>& configured,
                                      const std::vector<engine::alert>& firing, timestamp now);
 
+  // Routing: rows are queued only for the sinks that take the alert (unsent_sink takes all;
+  // its rows are routed when they are handed over).
+  void set_router(sink_router router) { router_ = std::move(router); }
+
   // Every id collision is logged at error; `observer` also hears of each (for a metric).
   void on_id_collision(std::function<void(const id_collision&)> observer) { collision_observer_ = std::move(observer); }
   std::int64_t id_collisions() const { return id_collisions_; }
 
-  // Pending rows of `sink` whose next attempt is due, oldest first, after row `after_seq`.
+  // Pending rows of `sink` whose next attempt is due, oldest first, after row `after_seq`;
+  // only the first pending row of each order key (the others wait for it to be delivered or
+  // given up on).
   result<std::vector<outbox_item>> due(const std::string& sink, timestamp now, std::size_t limit,
                                        std::int64_t after_seq = 0);
-  // When the earliest pending row of `sink` is due; nullopt when none is pending.
-  result<std::optional<timestamp>> next_due(const std::string& sink);
+  // When the earliest of those rows is due, leaving out the rows `busy` (being delivered);
+  // nullopt when there is none.
+  result<std::optional<timestamp>> next_due(const std::string& sink, const std::vector<std::int64_t>& busy = {});
+
+  // Every pending row of `sink`, in the order queued (due or not, first of its key or not).
+  result<std::vector<outbox_item>> pending(const std::string& sink);
+
+  // The oldest pending rows of `sink` past `limit` rows, reminders first: what the bound
+  // gives up on.
+  result<std::vector<outbox_item>> overflow(const std::string& sink, std::int64_t limit);
+  // Forgets delivered rows finished before `before`; returns how many.
+  result<std::int64_t> prune_delivered(timestamp before);
 
   result<void> mark_delivered(std::int64_t seq, timestamp now);
   result<void> mark_retry(std::int64_t seq, int attempts, timestamp next_attempt_at, const std::string& last_error);
@@ -121,8 +159,7 @@ class state_store {
                              timestamp now);
   result<void> save_marks(const std::string& tenant_id, const std::map<std::string, int, std::less<>>& marks);
   result<void> load_marks(const std::string& tenant_id, std::map<std::string, int, std::less<>>& marks);
-  result<bool> insert_row(statement& ins, const std::string& alert_id, const std::string& sink, const std::string& kind,
-                          const std::string& payload, timestamp now);
+  result<bool> insert_row(statement& ins, const queued_alert& a, const std::string& sink, timestamp now);
   result<void> check_collision(const std::string& alert_id, const std::string& sink, const std::string& kind,
                                const std::string& payload);
   result<std::int64_t> hand_over_unsent(statement& ins, const std::vector<std::string>& configured, timestamp now);
@@ -132,6 +169,11 @@ class state_store {
   database db_;
   std::function<void(const id_collision&)> collision_observer_;
   std::int64_t id_collisions_ = 0;
+  sink_router router_;
 };
+
+queued_alert queued(const engine::alert& a);
+// From a stored payload; tolerant: a payload it cannot read is routed to every sink.
+queued_alert queued(std::string alert_id, std::string kind, std::string payload);
 
 }  // namespace rootwatch::store

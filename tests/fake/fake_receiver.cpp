@@ -4,6 +4,7 @@
 #include "fake/standard_webhooks.hpp"
 #include "net/tls.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -33,8 +34,15 @@ std::string path_of(std::string_view target) {
 
 }  // namespace
 
+struct answer_rule {
+  std::function<bool(const delivery&)> match;
+  int status = 200;
+  milliseconds delay{0};
+};
+
 struct fake_receiver::impl {
   receiver_options options;
+  std::vector<answer_rule> rules;
   mutable std::mutex mutex;
   mutable std::condition_variable changed;
   std::vector<delivery> deliveries;
@@ -70,12 +78,16 @@ void fake_receiver::impl::verify(delivery& d) const {
 // body that is not JSON, success. Called with the lock held.
 net::server_response fake_receiver::impl::answer(delivery& d) {
   net::server_response r;
+  const auto rule = std::find_if(rules.begin(), rules.end(), [&](const answer_rule& a) { return a.match(d); });
   if (failures.remaining > 0) {
     --failures.remaining;
     r = text(failures.status, "scripted failure\n");
     if (failures.retry_after) {
       r.headers.push_back({"Retry-After", std::to_string(failures.retry_after->count())});
     }
+  } else if (rule != rules.end()) {
+    r = text(rule->status, "answered by rule\n");
+    r.delay = rule->delay;
   } else if (path_of(d.target) != options.path) {
     r = text(404, "no receiver at this path\n");
   } else if (d.signature_valid == false && options.reject_bad_signatures) {
@@ -166,6 +178,16 @@ std::uint16_t fake_receiver::port() const {
 void fake_receiver::fail_next(int n, int status, std::optional<seconds> retry_after) {
   const std::lock_guard lock(impl_->mutex);
   impl_->failures = {n, status, retry_after, milliseconds(0)};
+}
+
+void fake_receiver::answer_when(std::function<bool(const delivery&)> match, int status, milliseconds delay) {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->rules.push_back(answer_rule{std::move(match), status, delay});
+}
+
+void fake_receiver::clear_rules() {
+  const std::lock_guard lock(impl_->mutex);
+  impl_->rules.clear();
 }
 
 void fake_receiver::delay_next(int n, milliseconds delay) {

@@ -62,6 +62,12 @@ class fake_receiver {
   // The next n deliveries are answered late, to trip the sender's deadline.
   void delay_next(int n, milliseconds delay);
 
+  // Every delivery that `match` picks (given the request as recorded) is answered with
+  // `status` after `delay`: a receiver that refuses, or hangs on, some alerts only. Rules are
+  // tried in the order added, after fail_next's; clear_rules() ends them.
+  void answer_when(std::function<bool(const delivery&)> match, int status, milliseconds delay = milliseconds{0});
+  void clear_rules();
+
   std::vector<delivery> deliveries() const;
   void clear();
 
