@@ -12,6 +12,8 @@ engine::rule default_rule() {
       .roles = {"*"},
       .level = engine::severity::critical,
       .allow = {},
+      .escalate_after = std::nullopt,
+      .escalate_to = engine::severity::critical,
   };
 }
 
