@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 5> migrations{
+constexpr std::array<std::string_view, 6> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -127,6 +127,12 @@ CREATE TABLE known_sink (
   name          TEXT PRIMARY KEY,
   introduced_at INTEGER NOT NULL
 );
+)sql",
+    // 6: lingering reminders. The number of the last assignment.lingering sent for each tracked
+    // occurrence. None is known for rows of an older version: an assignment firing for long at
+    // the upgrade gets one reminder for its latest period, never one per period it missed.
+    R"sql(
+ALTER TABLE assignment_state ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
