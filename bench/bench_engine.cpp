@@ -49,7 +49,8 @@ double per_call_us(int iterations, F&& f) {
 }  // namespace
 
 int main() {
-  const std::vector<engine::rule> rules{{"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}}};
+  const std::vector<engine::rule> rules{
+      {"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}, std::nullopt, engine::severity::critical}};
   const engine::tenant_ref tenant{"8d1f3a5c-7e42-4b19-9c60-2f5e8a7d3b14", "contoso"};
   std::printf("%-12s %16s %16s %18s %18s\n", "assignments", "steady cycle", "10% churn", "alert to JSON",
               "store commit");

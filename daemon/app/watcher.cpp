@@ -645,6 +645,7 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   in.others = views.others;
   in.rules = &impl_->rules;
   in.baseline = tenant_.baseline;
+  in.remind_every = tenant_.remind_every;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
   auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);

@@ -12,6 +12,8 @@ engine::rule default_rule() {
       .roles = {"*"},
       .level = engine::severity::critical,
       .allow = {},
+      .escalate_after = std::nullopt,
+      .escalate_to = engine::severity::critical,
   };
 }
 
@@ -82,6 +84,17 @@ std::vector<engine::allow_entry> read_allow(table_reader& rule) {
   return out;
 }
 
+// A lingering reminder about an assignment older than escalate_after goes out at escalate_to.
+// escalate_to alone would do nothing, which is a mistake worth saying rather than ignoring.
+engine::rule with_escalation(table_reader& r, engine::rule rule) {
+  rule.escalate_after = r.duration("escalate_after", milliseconds{1});
+  rule.escalate_to = r.choice("escalate_to", severity_names).value_or(rule.escalate_to);
+  if (r.has("escalate_to") && !r.has("escalate_after")) {
+    r.fail("escalate_to", "has no effect without escalate_after, e.g. escalate_after = \"24h\"");
+  }
+  return rule;
+}
+
 engine::rule read_rule(table_reader& r) {
   engine::rule rule = default_rule();
   rule.name = r.non_empty_string("name", need::required).value_or("");
@@ -89,6 +102,7 @@ engine::rule read_rule(table_reader& r) {
   rule.roles = read_roles(r);
   rule.level = r.choice("severity", severity_names).value_or(rule.level);
   rule.allow = read_allow(r);
+  rule = with_escalation(r, std::move(rule));
   r.reject_unknown_keys();
   return rule;
 }

@@ -2,6 +2,7 @@
 
 #include "engine/identity.hpp"
 #include "engine/remediation.hpp"
+#include "engine/reminders.hpp"
 #include "engine/watch.hpp"
 
 #include <algorithm>
@@ -323,6 +324,31 @@ std::vector<tracked_assignment> merge_by_key(std::vector<tracked_assignment> a, 
   return out;
 }
 
+// The reminders due this cycle, over the next state's assignments (held ones included: another
+// source still lists them). Their evidence is every complete listing that shows them now.
+reminder_output remind(const cycle_input& in, const std::vector<rule>& rules, std::vector<tracked_assignment> next,
+                       const std::map<std::string, assignment>& present, const other_views& others,
+                       const std::vector<std::string>& created_now) {
+  reminder_input r;
+  r.tenant = in.tenant;
+  r.now = in.now;
+  r.remind_every = in.remind_every;
+  r.rules = &rules;
+  r.seen_by = [&](const std::string& key) {
+    std::vector<evidence> out;
+    if (present.contains(key)) {
+      out.push_back(evidence{in.current->source, in.current->taken_at, std::nullopt});
+    }
+    for (const auto& [other, keys] : others) {
+      if (keys.contains(key)) {
+        out.push_back(evidence{other->source, other->taken_at, std::nullopt});
+      }
+    }
+    return out;
+  };
+  return send_reminders(r, std::move(next), created_now);
+}
+
 }  // namespace
 
 cycle_output run_cycle(const cycle_input& in) {
@@ -351,11 +377,13 @@ cycle_output run_cycle(const cycle_input& in) {
   out.firing = gone.held_firing;
   std::vector<tracked_assignment> live;
   std::vector<alert> creations;
+  std::vector<std::string> created_keys;
   for (const auto& [key, a] : present) {
     const auto it = before.find(key);
     step s = seen(in, previous, marks, it != before.end() ? it->second : nullptr, key, a, match_rules(rules, a));
     if (s.created) {
       creations.push_back(created_alert(in, s.next, others));
+      created_keys.push_back(key);
     }
     out.firing += s.next.firing ? 1 : 0;
     out.allowed += s.next.allowed ? 1 : 0;
@@ -363,12 +391,16 @@ cycle_output run_cycle(const cycle_input& in) {
   }
 
   // Maps iterate in key order, so every list here is already sorted by key.
-  out.next.assignments = merge_by_key(std::move(live), std::move(gone.tombstones));
+  reminder_output reminders =
+      remind(in, rules, merge_by_key(std::move(live), std::move(gone.tombstones)), present, others, created_keys);
+  out.next.assignments = std::move(reminders.assignments);
   out.next.occurrence_marks = marks_untracked(marks, out.next.assignments);
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(gone.removals.begin()),
                     std::make_move_iterator(gone.removals.end()));
   out.alerts.insert(out.alerts.end(), std::make_move_iterator(creations.begin()),
                     std::make_move_iterator(creations.end()));
+  out.alerts.insert(out.alerts.end(), std::make_move_iterator(reminders.alerts.begin()),
+                    std::make_move_iterator(reminders.alerts.end()));
   std::vector<const snapshot*> compared;
   for (const auto& [other, keys] : others) {
     compared.push_back(other);

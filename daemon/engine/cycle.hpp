@@ -25,6 +25,9 @@ struct cycle_input {
   // they also show, and where they differ from `current` that is a disagreement, never a
   // creation or a removal. Last, so that inputs brace-initialised without it still compile.
   std::vector<const snapshot*> others;
+  // How often an assignment that stays firing is reminded about (assignment.lingering); zero
+  // turns reminders off, and is the default so that a caller that never asked gets none.
+  milliseconds remind_every{0};
 };
 
 // A cycle that could not complete (auth, permission, throttling, API or parse errors): the
@@ -48,7 +51,7 @@ failure_output record_failure(const failure_input& in);
 struct cycle_output {
   tenant_state next;
   // In a stable order: watch.recovered (when the previous cycles had gone degraded), then
-  // removals, then creations, each by key.
+  // removals, then creations, then reminders (assignment.lingering), each by key.
   std::vector<alert> alerts;
   std::size_t firing = 0;                   // assignments in `next` with firing == true (never a tombstone)
   std::size_t allowed = 0;                  // present watched assignments suppressed by an allow entry

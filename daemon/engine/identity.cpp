@@ -64,6 +64,13 @@ std::string occurrence_key(std::string_view assignment_key, int occurrence) {
   return key;
 }
 
+std::string reminder_subject(std::string_view occurrence_subject, int number) {
+  std::string key(occurrence_subject);
+  key += "|reminder=";
+  key += std::to_string(number);
+  return key;
+}
+
 std::string watch_subject_key(const std::optional<timestamp>& last_success) {
   return "watch|" + (last_success ? format_iso8601(*last_success) : std::string("never"));
 }

@@ -58,6 +58,12 @@ std::string watch_subject_key(std::string_view source, const std::optional<times
 // when none was stored.
 std::string alert_subject(const tracked_assignment& t);
 
+// The subject of the n-th reminder (assignment.lingering) about one occurrence:
+// "<occurrence subject>|reminder=<n>". Every reminder has an id of its own, the same on every
+// retry, restart and replica, and never one of another occurrence, since the subject is that
+// occurrence's.
+std::string reminder_subject(std::string_view occurrence_subject, int number);
+
 // Same for created, lingering and removed of one assignment in one tenant.
 std::string correlation_key(std::string_view tenant_id, std::string_view assignment_key);
 

@@ -90,6 +90,10 @@ struct tracked_assignment {
   // Who created it, once a log (Activity Log, Entra audit) has said so: carried by every later
   // alert about this occurrence, and its object id fills created_by where the listing had none.
   std::optional<actor_ref> actor;
+  // The number of the last assignment.lingering sent for this occurrence (0: none yet). Reminder
+  // n is due at first_seen + n * remind_every; remembering n keeps a restart, a retry of the
+  // cycle or a long outage from sending one twice or a burst of the missed ones.
+  int reminders = 0;
   bool operator==(const tracked_assignment&) const = default;
 };
 

@@ -23,6 +23,10 @@ struct rule {
   std::vector<std::string> roles;
   severity level = severity::critical;
   std::vector<allow_entry> allow;
+  // A lingering reminder about an assignment at least this old goes out at escalate_to, or at
+  // its own level when that is higher: an escalation never lowers a severity. nullopt: never.
+  std::optional<milliseconds> escalate_after;
+  severity escalate_to = severity::critical;
   bool operator==(const rule&) const = default;
 };
 

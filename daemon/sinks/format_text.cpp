@@ -1,5 +1,7 @@
 #include "sinks/format_text.hpp"
 
+#include "engine/reminders.hpp"
+
 #include <fmt/format.h>
 
 namespace rootwatch::sinks {
@@ -16,7 +18,9 @@ std::string what_happened(const engine::alert& a) {
     return "role assignment removed";
   }
   if (a.kind == engine::alert_kind::lingering) {
-    return "role assignment still present since " + format_iso8601(a.first_seen);
+    // The age people act on ("still present after 6h 0m"); first_seen is in the description.
+    return "role assignment still present after " +
+           engine::human_age(std::chrono::duration_cast<milliseconds>(a.detected_at - a.first_seen));
   }
   if (a.kind == engine::alert_kind::elevation) {
     return "elevation or role assignment change recorded in the logs";

@@ -9,7 +9,7 @@ namespace rootwatch::store {
 namespace {
 
 // Migration i takes the schema from version i to i + 1. Never edit a released one: add more.
-constexpr std::array<std::string_view, 6> migrations{
+constexpr std::array<std::string_view, 7> migrations{
     R"sql(
 CREATE TABLE tenant_state (
   tenant_id   TEXT PRIMARY KEY,
@@ -135,6 +135,12 @@ ALTER TABLE outbox ADD COLUMN order_key TEXT NOT NULL DEFAULT '';
 UPDATE outbox SET order_key = coalesce(
   CASE WHEN json_valid(payload) THEN nullif(json_extract(payload, '$.correlation_key'), '') END, alert_id);
 CREATE INDEX outbox_order ON outbox (sink, order_key, seq) WHERE state = 'pending';
+)sql",
+    // 7: lingering reminders. The number of the last assignment.lingering sent for each tracked
+    // occurrence. None is known for rows of an older version: an assignment firing for long at
+    // the upgrade gets one reminder for its latest period, never one per period it missed.
+    R"sql(
+ALTER TABLE assignment_state ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

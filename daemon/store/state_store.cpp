@@ -82,6 +82,8 @@ engine::tracked_assignment read_tracked(const statement& s) {
   if (auto actor = s.optional_text(20)) {
     t.actor = actor_from_text(*actor);
   }
+  // Stored numbers are input like any other: one beyond int saturates, below zero reads as none.
+  t.reminders = static_cast<int>(std::clamp<std::int64_t>(s.integer(21), 0, std::numeric_limits<int>::max()));
   return t;
 }
 
@@ -186,7 +188,7 @@ result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_
   auto rows = db_.prepare(
       "SELECT key, assignment_id, scope, role_id, role_name, principal_id, principal_type, principal_display_name, "
       "condition, created_on, created_by, first_seen, rule, severity, firing, baselined, allowed, occurrence, "
-      "removed_at, subject, actor FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
+      "removed_at, subject, actor, reminders FROM assignment_state WHERE tenant_id = ?1 ORDER BY key");
   if (!rows) {
     return rows.error();
   }
@@ -321,8 +323,9 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
   auto ins = db_.prepare(
       "INSERT INTO assignment_state (tenant_id, key, assignment_id, scope, role_id, role_name, principal_id, "
       "principal_type, principal_display_name, condition, created_on, created_by, first_seen, rule, severity, firing, "
-      "baselined, allowed, occurrence, removed_at, subject, actor) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+      "baselined, allowed, occurrence, removed_at, subject, actor, reminders) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+      "?23)");
   if (!head || !wipe || !ins) {
     return db_.last_error("prepare cycle commit");
   }
@@ -351,6 +354,7 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
     ins->bind(17, std::int64_t{t.baselined ? 1 : 0}).bind(18, std::int64_t{t.allowed ? 1 : 0});
     ins->bind(19, std::int64_t{t.occurrence}).bind_optional(20, iso_or_null(t.removed_at)).bind(21, t.subject);
     ins->bind_optional(22, t.actor ? std::optional<std::string>(actor_text(*t.actor)) : std::nullopt);
+    ins->bind(23, std::int64_t{t.reminders});
     if (auto r = ins->run(); !r) {
       return r.error();
     }

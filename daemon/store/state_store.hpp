@@ -20,7 +20,7 @@
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 6;
+inline constexpr int schema_version = 7;
 
 // Where alerts raised while no [[sink]] is configured wait: a name no configured sink can have
 // (names are letters, digits, '.', '_' and '-'). The first sinks configured later take them

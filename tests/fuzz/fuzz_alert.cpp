@@ -20,6 +20,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <string>
@@ -187,15 +188,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const engine::tenant_ref tenant{"72f988bf-86f1-41af-91ab-2d7cd011db47", "contoso"};
 
   std::vector<engine::rule> rules{
-      engine::rule{"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}},
       engine::rule{
-          "owners", {"/providers/Microsoft.Management/managementGroups/*"}, {"Owner"}, engine::severity::high, {}}};
+          "anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}, std::nullopt, engine::severity::critical},
+      engine::rule{"owners",
+                   {"/providers/Microsoft.Management/managementGroups/*"},
+                   {"Owner"},
+                   engine::severity::high,
+                   {},
+                   std::nullopt,
+                   engine::severity::critical}};
   if (in.ConsumeBool()) {
     engine::rule fuzzed{in.ConsumeRandomLengthString(20),
                         {in.ConsumeRandomLengthString(60)},
                         {in.ConsumeRandomLengthString(40)},
                         engine::severity::medium,
-                        {engine::allow_entry{in.ConsumeRandomLengthString(40), in.ConsumeRandomLengthString(20)}}};
+                        {engine::allow_entry{in.ConsumeRandomLengthString(40), in.ConsumeRandomLengthString(20)}},
+                        std::nullopt,
+                        engine::severity::critical};
     rules.insert(in.ConsumeBool() ? rules.begin() : rules.end(), std::move(fuzzed));
   }
 
@@ -215,10 +224,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto baseline = in.ConsumeBool() ? engine::baseline_mode::silent : engine::baseline_mode::alert;
   const std::string error_text = in.ConsumeRandomLengthString(1000);
   const int degraded_after = in.ConsumeIntegralInRange(1, 3);
+  // Reminders and escalation, read last so that the older seeds keep their meaning: a period of
+  // up to two minutes, so that the second cycle (a minute later) may owe one.
+  const milliseconds remind_every{in.ConsumeIntegralInRange<std::int64_t>(0, 120'000)};
+  for (engine::rule& r : rules) {
+    if (in.ConsumeBool()) {
+      r.escalate_after = milliseconds{in.ConsumeIntegralInRange<std::int64_t>(1, 180'000)};
+      r.escalate_to = in.PickValueInArray({engine::severity::info, engine::severity::low, engine::severity::medium,
+                                           engine::severity::high, engine::severity::critical});
+    }
+  }
 
   const engine::tenant_state empty;
-  const auto one = cycle({tenant, &empty, &first, &rules, baseline, first.taken_at, {}});
-  const auto two = cycle({tenant, &one.next, &second, &rules, baseline, second.taken_at, {}});
+  const auto one = cycle({tenant, &empty, &first, &rules, baseline, first.taken_at, {}, remind_every});
+  const auto two = cycle({tenant, &one.next, &second, &rules, baseline, second.taken_at, {}, remind_every});
+  for (const alert& a : two.alerts) {
+    if (a.kind == engine::alert_kind::lingering) {
+      const auto it = std::find_if(two.next.assignments.begin(), two.next.assignments.end(), [&](const auto& t) {
+        return engine::correlation_key(tenant.id, engine::alert_subject(t)) == a.correlation_key;
+      });
+      FUZZ_CHECK(it != two.next.assignments.end() && it->firing && !it->removed_at && it->level <= a.level,
+                 "a reminder is about a firing assignment and never lowers its severity");
+    }
+  }
 
   for (const alert& a : two.alerts) {
     if (!a.subject || (a.kind != engine::alert_kind::removed && a.kind != engine::alert_kind::created)) {

@@ -164,12 +164,14 @@ struct scenario {
 
 std::vector<rule> fuzzed_rules(FuzzedDataProvider& in) {
   std::vector<rule> rules{
-      rule{"anything-at-root", {"/"}, {"*"}, severity::critical, {}},
+      rule{"anything-at-root", {"/"}, {"*"}, severity::critical, {}, std::nullopt, severity::critical},
       rule{"owner-on-management-groups",
            {"/providers/Microsoft.Management/managementGroups/*"},
            {"Owner"},
            severity::high,
-           {}},
+           {},
+           std::nullopt,
+           severity::critical},
   };
   if (in.ConsumeBool()) {
     rules[0].allow.push_back(allow_entry{std::string(principals[4]), "break glass"});

@@ -43,7 +43,8 @@ class watcher_cycle_test : public testing_support::azure_env {
   std::unique_ptr<watcher> make_watcher(std::function<void()> alerts_queued = {}) {
     svc_ = std::unique_ptr<services>(new services{io_.get_executor(), wall_, random_, stats_, *http_, *store_,
                                                   [this](const std::string& name) { return getenv_(name); }});
-    std::vector<engine::rule> rules{{"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}}};
+    std::vector<engine::rule> rules{
+        {"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}, std::nullopt, engine::severity::critical}};
     return std::make_unique<watcher>(*svc_, tenant_, rules, std::vector<std::string>{"soc"}, "rootwatch.toml",
                                      std::move(alerts_queued));
   }

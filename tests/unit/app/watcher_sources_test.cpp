@@ -101,7 +101,8 @@ class watcher_sources_test : public testing_support::azure_env {
   std::unique_ptr<watcher> make_watcher() {
     svc_ = std::unique_ptr<services>(new services{io_.get_executor(), wall_, random_, stats_, *http_, *store_,
                                                   [](const std::string&) { return std::optional<std::string>{}; }});
-    std::vector<engine::rule> rules{{"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}}};
+    std::vector<engine::rule> rules{
+        {"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}, std::nullopt, engine::severity::critical}};
     auto factory = [this](services& svc, const config::tenant_settings&, auth::token_cache&) {
       snapshot_sources out;
       out.push_back(std::make_unique<fake_source>("resource_graph", arg_, svc.wall));

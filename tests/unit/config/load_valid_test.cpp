@@ -235,7 +235,9 @@ TEST(ConfigLoad, DefaultRuleWhenThereIsNone) {
                                       .scopes = {"/"},
                                       .roles = {"*"},
                                       .level = engine::severity::critical,
-                                      .allow = {}}));
+                                      .allow = {},
+                                      .escalate_after = std::nullopt,
+                                      .escalate_to = engine::severity::critical}));
 }
 
 TEST(ConfigLoad, AnEmptyRuleListMeansTheDefaultRule) {

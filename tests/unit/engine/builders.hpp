@@ -47,7 +47,7 @@ inline assignment elevation(const std::string& guid, const std::string& principa
 
 inline rule make_rule(const std::string& name, std::vector<std::string> scopes, std::vector<std::string> roles,
                       severity level = severity::critical, std::vector<allow_entry> allow = {}) {
-  return rule{name, std::move(scopes), std::move(roles), level, std::move(allow)};
+  return rule{name, std::move(scopes), std::move(roles), level, std::move(allow), std::nullopt, severity::critical};
 }
 
 // The rules most cycle tests use: anything at the root is critical, Owner on a management
@@ -71,6 +71,7 @@ struct run {
   baseline_mode baseline = baseline_mode::alert;
   timestamp now = at("2025-03-01T12:00:00Z");
   tenant_ref tenant{tenant_guid, "contoso"};
+  milliseconds remind_every{0};
 
   cycle_output operator()() const {
     cycle_input in;
@@ -80,6 +81,7 @@ struct run {
     in.rules = &rules;
     in.baseline = baseline;
     in.now = now;
+    in.remind_every = remind_every;
     return run_cycle(in);
   }
 };

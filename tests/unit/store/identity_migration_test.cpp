@@ -84,7 +84,8 @@ engine::assignment listed(const char* created_on) {
 
 engine::cycle_output cycle(const engine::tenant_state& previous, std::vector<engine::assignment> now, timestamp at) {
   const engine::snapshot snap{"arm", at, std::move(now)};
-  const std::vector<engine::rule> rules{{"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}}};
+  const std::vector<engine::rule> rules{
+      {"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}, std::nullopt, engine::severity::critical}};
   engine::cycle_input in;
   in.tenant = {tenant, "contoso"};
   in.previous = &previous;
