@@ -184,12 +184,14 @@ result<outbox_admin> outbox_admin::open(const std::string& state_dir) {
   if (!db) {
     return db.error();
   }
-  if (auto r = check_schema(*db); !r) {
+  // Before the first read: a daemon starting up (migrating, switching to WAL) holds the lock
+  // for a moment. Longer than the daemon's 200 ms: this is not an event loop, and the daemon's
+  // own transactions are short. The journal mode is the file's (the daemon set WAL); not
+  // changed here.
+  if (auto r = db->exec("PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL"); !r) {
     return r.error();
   }
-  // Longer than the daemon's 200 ms: this is not an event loop, and the daemon's own
-  // transactions are short. The journal mode is the file's (the daemon set WAL); not changed here.
-  if (auto r = db->exec("PRAGMA busy_timeout=5000; PRAGMA synchronous=FULL"); !r) {
+  if (auto r = check_schema(*db); !r) {
     return r.error();
   }
   return outbox_admin(std::move(*db));

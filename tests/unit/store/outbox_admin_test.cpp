@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -218,6 +220,54 @@ TEST_F(outbox_admin_test, drop_by_alert_id_takes_that_alert_on_every_sink) {
   ASSERT_TRUE(change) << change.error().message;
   EXPECT_EQ(change->changed.size(), 2u);
   EXPECT_EQ(store_->counts("pager")->dead, 1);
+}
+
+// Another connection (the daemon starting up, migrating) holding `lock` ("BEGIN IMMEDIATE", or
+// "BEGIN EXCLUSIVE" which also keeps readers out outside WAL) for a moment, then committing.
+class brief_lock {
+ public:
+  brief_lock(const fs::path& db_path, const char* lock) {
+    EXPECT_EQ(sqlite3_open(db_path.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db_, lock, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db_);
+    releaser_ = std::thread([this] {
+      std::this_thread::sleep_for(std::chrono::milliseconds{500});
+      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    });
+  }
+  ~brief_lock() {
+    releaser_.join();
+    sqlite3_close(db_);
+  }
+  brief_lock(const brief_lock&) = delete;
+  brief_lock& operator=(const brief_lock&) = delete;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::thread releaser_;
+};
+
+TEST_F(outbox_admin_test, opening_while_another_connection_holds_the_database_waits_instead_of_failing) {
+  store_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "rootwatch.db").string().c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  brief_lock held(dir_ / "rootwatch.db", "BEGIN EXCLUSIVE; UPDATE outbox SET attempts = attempts WHERE seq = 0");
+  auto a = outbox_admin::open(dir_.string());
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->list({})->size(), 5u);
+}
+
+TEST_F(outbox_admin_test, a_drop_while_the_daemon_writes_waits_for_its_commit) {
+  auto a = admin();
+  brief_lock held(dir_ / "rootwatch.db", "BEGIN IMMEDIATE");
+  outbox_filter f;
+  f.seqs = {seq_["a4"]};
+  auto change = a.drop(f, t1);
+  ASSERT_TRUE(change) << change.error().message;
+  EXPECT_EQ(change->changed.size(), 1u);
 }
 
 TEST_F(outbox_admin_test, a_database_of_a_newer_schema_is_refused) {
