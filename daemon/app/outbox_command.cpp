@@ -18,6 +18,12 @@ bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// "7" or "7,8": an argument that continues a --seq list.
+bool seq_list(std::string_view s) {
+  return !s.empty() && s.front() != ',' &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == ','; });
+}
+
 result<void> add_seqs(std::string_view text, std::vector<std::int64_t>& into) {
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -84,7 +90,7 @@ result<raw_arguments> read_arguments(const std::vector<std::string>& args) {
         return r.error();
       }
       // "--seq 3 4 5": the numbers that follow belong to it.
-      while (i + 1 < args.size() && all_digits(args[i + 1])) {
+      while (i + 1 < args.size() && seq_list(args[i + 1])) {
         if (auto r = add_seqs(args[++i], raw.seqs); !r) {
           return r.error();
         }

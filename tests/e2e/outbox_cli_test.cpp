@@ -88,7 +88,9 @@ TEST(outbox_cli, a_pending_alert_to_a_down_receiver_is_dropped_with_the_operator
   env.elevate();
   ASSERT_TRUE(wait_until([&] { return daemon.err().find("not delivered (attempt 1)") != std::string::npos; }))
       << daemon.err();
-  const auto pending = *row_of_kind(json_rows(env), "assignment.created");
+  const auto listed = row_of_kind(json_rows(env), "assignment.created");
+  ASSERT_TRUE(listed) << "outbox list shows the pending row";
+  const json pending = *listed;
   EXPECT_EQ(pending["state"], "pending");
   EXPECT_EQ(pending["attempts"], 1);
   EXPECT_TRUE(pending["last_error"].is_string());
