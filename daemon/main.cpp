@@ -3,11 +3,12 @@
 #include "app/check.hpp"
 #include "app/daemon.hpp"
 #include "app/generation.hpp"
-#include "sinks/routing.hpp"
+#include "app/outbox_command.hpp"
 #include "common/strings.hpp"
 #include "common/version.hpp"
 #include "config/load.hpp"
 #include "ops/logging.hpp"
+#include "sinks/routing.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -48,6 +49,16 @@ constexpr const char* usage_text =
     "  rootwatch validate   --config FILE   check the configuration; exit 0 when valid, 2 otherwise\n"
     "  rootwatch test-alert --config FILE --sink NAME   send a clearly marked test alert and\n"
     "                                       print the receiver's answer; exit 0 on 2xx, 2 otherwise\n"
+    "  rootwatch outbox list  --config FILE [--state pending|dead|delivered|all] [--sink NAME] [--json]\n"
+    "                                       the outbox's rows, pending and dead by default; --json\n"
+    "                                       prints one JSON object per line\n"
+    "  rootwatch outbox retry --config FILE (--seq N... | --alert ID | --sink NAME | --all-dead)\n"
+    "                                       matching dead and pending rows are due again now, with\n"
+    "                                       attempts and give_up_after restarted; a running daemon\n"
+    "                                       sends them within 30s\n"
+    "  rootwatch outbox drop  --config FILE (--seq N... | --alert ID | --sink NAME)\n"
+    "                                       matching pending rows are marked dead, never deleted\n"
+    "                                       (all outbox commands are safe while the daemon runs)\n"
     "  rootwatch --version\n";
 
 constexpr int exit_usage = 2;
@@ -57,6 +68,7 @@ struct arguments {
   std::string config;
   std::string sink;
   std::optional<std::string> deliver_for;
+  std::vector<std::string> outbox_args;  // after `outbox`, but --config: app::parse_outbox_arguments reads them
 };
 
 std::optional<arguments> parse_arguments(int argc, char** argv) {
@@ -75,7 +87,14 @@ std::optional<arguments> parse_arguments(int argc, char** argv) {
       }
       return false;
     };
-    if (value("--config", out.config) || value("--sink", out.sink)) {
+    if (value("--config", out.config)) {
+      continue;
+    }
+    if (out.command == "outbox") {
+      out.outbox_args.push_back(a);
+      continue;
+    }
+    if (value("--sink", out.sink)) {
       continue;
     }
     if (std::string v; value("--deliver-for", v)) {
@@ -289,7 +308,7 @@ int main(int argc, char** argv) {
     std::fputs(usage_text, stderr);
     return exit_usage;
   }
-  const std::vector<std::string> commands{"run", "check", "validate", "test-alert"};
+  const std::vector<std::string> commands{"run", "check", "validate", "test-alert", "outbox"};
   if (std::find(commands.begin(), commands.end(), args->command) == commands.end()) {
     std::fprintf(stderr, "rootwatch: unknown command '%s'\n%s", args->command.c_str(), usage_text);
     return exit_usage;
@@ -297,6 +316,15 @@ int main(int argc, char** argv) {
   if (args->config.empty()) {
     std::fprintf(stderr, "rootwatch %s: --config FILE is required\n", args->command.c_str());
     return exit_usage;
+  }
+  std::optional<app::outbox_request> outbox_how;
+  if (args->command == "outbox") {
+    auto parsed = app::parse_outbox_arguments(args->outbox_args);
+    if (!parsed) {
+      std::fprintf(stderr, "rootwatch outbox: %s\n", parsed.error().message.c_str());
+      return exit_usage;
+    }
+    outbox_how = std::move(*parsed);
   }
   app::check_options check_how;
   if (args->deliver_for) {
@@ -318,6 +346,12 @@ int main(int argc, char** argv) {
   auto& cfg = *loaded.value;
   if (args->command == "validate") {
     return validate(cfg);
+  }
+  if (outbox_how) {
+    const auto done = app::run_outbox(cfg, *outbox_how, std::chrono::system_clock::now());
+    std::fputs(done.out.c_str(), stdout);
+    std::fputs(done.err.c_str(), stderr);
+    return done.code;
   }
   if (auto r = ops::setup_logging(cfg.daemon.log_level, log_style_for(cfg)); !r) {
     std::fprintf(stderr, "%s\n", r.error().message.c_str());

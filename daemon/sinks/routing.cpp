@@ -61,6 +61,13 @@ std::vector<std::string> unrouted_alerts(const config::settings& cfg) {
     return out;
   }
   const auto levels = rule_levels(cfg);
+  // Reminders also go out at the escalated severity of the rules that escalate.
+  auto reminder_levels = levels;
+  for (const auto& r : cfg.rules) {
+    if (r.escalate_after) {
+      reminder_levels.insert(std::max(r.level, r.escalate_to));
+    }
+  }
   struct kind_levels {
     std::string_view kind;
     std::set<engine::severity> levels;
@@ -73,7 +80,7 @@ std::vector<std::string> unrouted_alerts(const config::settings& cfg) {
   const std::array<kind_levels, 7> kinds{{
       {engine::alert_kind::created, levels},
       {engine::alert_kind::removed, levels},
-      {engine::alert_kind::lingering, levels},
+      {engine::alert_kind::lingering, reminder_levels},
       {engine::alert_kind::elevation, levels},
       {engine::alert_kind::degraded, high},
       {engine::alert_kind::recovered, high},
