@@ -54,7 +54,8 @@ TEST(alert_schema_check, finds_violations_in_rootwatch_bodies_and_cloudevents_da
   EXPECT_TRUE(alert_schema_violations(not_json).empty());
 }
 
-// The receiver answers only after its check ran, so the failure is in by the time fetch returns.
+// The receiver records and answers only after its check ran, so the failure is in by the time
+// fetch returns.
 void post_to_receiver(environment& env, const json& body) {
   const auto answer = fake::fetch(read_text(env.dir() / "ca.pem"), "POST", env.receiver().url(),
                                   {{"Content-Type", "application/json"}}, body.dump());

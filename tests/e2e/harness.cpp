@@ -39,7 +39,8 @@ const test::json_schema& alert_schema() {
   return schema;
 }
 
-// Called on the receiver's thread for each delivery; GoogleTest failures are thread-safe.
+// Called on the receiver's thread for each delivery, before a test can see it; GoogleTest
+// failures are thread-safe.
 void check_alert_schema(const fake::delivery& d) {
   const auto problems = alert_schema_violations(d);
   if (!problems.empty()) {
@@ -142,7 +143,7 @@ environment::environment() : dir_(fresh_dir()), ca_(fake::test_ca::generate()) {
   fake::receiver_options ro;
   ro.certificate = ca_.issue("localhost");
   ro.secret = signing_secret_;
-  ro.on_delivery = check_alert_schema;
+  ro.before_record = check_alert_schema;
   auto receiver = fake::fake_receiver::start(std::move(ro));
   if (!receiver) {
     throw std::runtime_error(receiver.error().message);
