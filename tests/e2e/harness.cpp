@@ -2,6 +2,7 @@
 
 #include "common/encoding.hpp"
 #include "fake/test_client.hpp"
+#include "support/json_schema.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -23,6 +24,33 @@ extern char** environ;
 
 namespace rootwatch::e2e {
 namespace {
+
+// Every rootwatch-format alert the receiver gets is checked against docs/alert.schema.json, so
+// that the e2e tests prove the published contract for every kind they make the binary send.
+const test::json_schema& alert_schema() {
+  static const test::json_schema schema = [] {
+    std::string problem;
+    auto loaded = test::json_schema::load_file(ROOTWATCH_ALERT_SCHEMA, &problem);
+    if (!loaded) {
+      throw std::runtime_error("docs/alert.schema.json: " + problem);
+    }
+    return *loaded;
+  }();
+  return schema;
+}
+
+// Called on the receiver's thread for each delivery, before a test can see it; GoogleTest
+// failures are thread-safe.
+void check_alert_schema(const fake::delivery& d) {
+  const auto problems = alert_schema_violations(d);
+  if (!problems.empty()) {
+    std::string text;
+    for (const auto& p : problems) {
+      text += "\n  " + p;
+    }
+    ADD_FAILURE() << "the receiver got an alert that breaks docs/alert.schema.json:" << text << "\nbody: " << d.body;
+  }
+}
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -115,6 +143,7 @@ environment::environment() : dir_(fresh_dir()), ca_(fake::test_ca::generate()) {
   fake::receiver_options ro;
   ro.certificate = ca_.issue("localhost");
   ro.secret = signing_secret_;
+  ro.before_record = check_alert_schema;
   auto receiver = fake::fake_receiver::start(std::move(ro));
   if (!receiver) {
     throw std::runtime_error(receiver.error().message);
@@ -384,6 +413,26 @@ std::set<std::string> evidence_sources(const fake::delivery& d) {
     }
   }
   return out;
+}
+
+std::vector<std::string> alert_schema_violations(const fake::delivery& d) {
+  if (!d.body_json || !d.body_json->is_object()) {
+    return {};
+  }
+  const json& body = *d.body_json;
+  // The rootwatch format is the alert itself; CloudEvents carries it as `data`. The other
+  // formats are checked by their own tests.
+  if (body.contains("schema") || body.contains("correlation_key")) {
+    return alert_schema().validate(body);
+  }
+  if (body.contains("specversion") && body.contains("data") && body["data"].is_object()) {
+    auto problems = alert_schema().validate(body["data"]);
+    for (auto& p : problems) {
+      p = "/data" + p;
+    }
+    return problems;
+  }
+  return {};
 }
 
 }  // namespace rootwatch::e2e

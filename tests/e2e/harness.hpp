@@ -161,6 +161,11 @@ void replace_credential(environment& env, const std::string& credential);
 // One source's entry in /healthz for the tenant "contoso"; an empty object while it is not there.
 json source_health(std::uint16_t port, const std::string& source);
 
+// Where a delivery breaks docs/alert.schema.json: a rootwatch-format alert, or the alert in a
+// CloudEvent's data; empty for a valid one and for other formats. The environment's receiver
+// fails the running test on any.
+std::vector<std::string> alert_schema_violations(const fake::delivery& d);
+
 // The sources an alert's evidence names.
 std::set<std::string> evidence_sources(const fake::delivery& d);
 

@@ -119,6 +119,9 @@ net::server_response fake_receiver::impl::handle(const net::server_request& req)
     d.body_json = std::move(parsed);
   }
   verify(d);
+  if (options.before_record) {
+    options.before_record(d);
+  }
   net::server_response r;
   {
     const std::lock_guard lock(mutex);

@@ -44,6 +44,9 @@ struct receiver_options {
   seconds tolerance{300};
   // Called on the server thread after each delivery is answered, outside the receiver's lock.
   std::function<void(const delivery&)> on_delivery;
+  // Called on the server thread with each delivery before it is recorded and answered, so that
+  // a check is done by the time a test sees the delivery, and the answer is not held up after it.
+  std::function<void(const delivery&)> before_record;
 };
 
 class fake_receiver {
