@@ -28,12 +28,23 @@ std::string strip_line_end(std::string s) {
 
 // The key as written ("whsec_<base64>") and its base64 part, which is what a receiver that
 // echoes its configuration would show.
+// Each key of the text (several while keys rotate), with and without its prefix.
 void register_signing_key_text(std::string_view text) {
-  text = trim(text);
-  register_secret(text);
-  constexpr std::string_view prefix = "whsec_";
-  if (text.substr(0, prefix.size()) == prefix) {
-    register_secret(text.substr(prefix.size()));
+  register_secret(trim(text));
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto start = text.find_first_not_of(" \t\r\n", at);
+    if (start == std::string_view::npos) {
+      break;
+    }
+    const auto end = std::min(text.find_first_of(" \t\r\n", start), text.size());
+    const auto key = text.substr(start, end - start);
+    register_secret(key);
+    constexpr std::string_view prefix = "whsec_";
+    if (key.substr(0, prefix.size()) == prefix) {
+      register_secret(key.substr(prefix.size()));
+    }
+    at = end;
   }
 }
 
@@ -112,11 +123,11 @@ result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, con
       return with_context(text.error(), fmt::format("sink {} signing secret", sink.name));
     }
     register_signing_key_text(*text);
-    auto key = sinks::parse_signing_key(*text);
-    if (!key) {
-      return with_context(key.error(), fmt::format("sink {} signing secret", sink.name));
+    auto keys = sinks::parse_signing_keys(*text);
+    if (!keys) {
+      return with_context(keys.error(), fmt::format("sink {} signing secret", sink.name));
     }
-    out.key = std::move(*key);
+    out.keys = std::move(*keys);
   }
   if (!sink.routing_key_file.empty() || !sink.routing_key_env.empty()) {
     auto key = !sink.routing_key_file.empty() ? read_secret_file(sink.routing_key_file, getenv)

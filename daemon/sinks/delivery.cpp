@@ -25,12 +25,12 @@ awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resol
   req.timeout = sink.settings.timeout;
   req.body_limit = 64 * 1024;
   req.headers = {{"Content-Type", body->content_type}};
-  if (sink.key) {
+  if (!sink.keys.empty()) {
     // The timestamp is of this attempt, so every retry is signed anew (Standard Webhooks).
     const auto ts = to_unix_seconds(now);
     req.headers.push_back({"webhook-id", item.alert_id});
     req.headers.push_back({"webhook-timestamp", std::to_string(ts)});
-    req.headers.push_back({"webhook-signature", sign_v1(*sink.key, item.alert_id, ts, body->body)});
+    req.headers.push_back({"webhook-signature", sign_all(sink.keys, item.alert_id, ts, body->body)});
   }
   req.body = std::move(body->body);
   auto res = co_await http.send(std::move(req));

@@ -92,7 +92,7 @@ result<rendered> render(const resolved_sink& sink, const std::string& stored_pay
 }
 
 result<rendered> render(const config::sink_settings& sink, const std::string& stored_payload) {
-  return render(resolved_sink{sink, {}, std::nullopt, {}}, stored_payload);
+  return render(resolved_sink{sink, {}, {}, {}}, stored_payload);
 }
 
 milliseconds min_send_interval(const config::sink_settings& sink) {

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <string>
 
 namespace rootwatch::sinks {
@@ -36,6 +37,44 @@ std::string sign_v1(const signing_key& key, std::string_view msg_id, std::int64_
   HMAC(EVP_sha256(), key.bytes.data(), static_cast<int>(key.bytes.size()),
        reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac, &mac_len);
   return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
+}
+
+result<std::vector<signing_key>> parse_signing_keys(std::string_view text) {
+  constexpr std::size_t max_keys = 8;
+  std::vector<signing_key> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto start = text.find_first_not_of(" \t\r\n", at);
+    if (start == std::string_view::npos) {
+      break;
+    }
+    const auto end = std::min(text.find_first_of(" \t\r\n", start), text.size());
+    auto key = parse_signing_key(text.substr(start, end - start));
+    if (!key) {
+      return make_error(error_kind::config, key.error().message + " (key " + std::to_string(out.size() + 1) + ")");
+    }
+    out.push_back(std::move(*key));
+    if (out.size() > max_keys) {
+      return make_error(error_kind::config, "more than 8 signing keys");
+    }
+    at = end;
+  }
+  if (out.empty()) {
+    return make_error(error_kind::config, "the signing secret is empty");
+  }
+  return out;
+}
+
+std::string sign_all(std::span<const signing_key> keys, std::string_view msg_id, std::int64_t unix_seconds,
+                     std::string_view body) {
+  std::string out;
+  for (const auto& k : keys) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += sign_v1(k, msg_id, unix_seconds, body);
+  }
+  return out;
 }
 
 }  // namespace rootwatch::sinks

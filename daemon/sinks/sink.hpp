@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rootwatch::sinks {
 
@@ -13,7 +14,7 @@ namespace rootwatch::sinks {
 struct resolved_sink {
   config::sink_settings settings;
   std::string url;
-  std::optional<signing_key> key;
+  std::vector<signing_key> keys;  // empty: unsigned; several while keys rotate
   std::string routing_key;
 };
 

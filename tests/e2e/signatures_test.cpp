@@ -96,10 +96,9 @@ TEST(signatures, the_npm_package_standardwebhooks_verifies_every_delivery_and_re
 }
 
 // Issue 7 asks for key rotation: a sink with several secrets sends one "v1," signature per
-// secret, space-separated, and each secret alone must verify. The daemon reads one secret per
-// sink so far (sinks/signing.cpp, app/secrets.cpp); this test is left disabled until rotation
-// lands, when its config shape (assumed here: one "whsec_" key per line) is to be checked.
-TEST(signatures, DISABLED_with_two_secrets_each_verifies_alone) {
+// secret, space-separated, and each secret alone must verify: the secret file holds one
+// "whsec_" key per line (see sinks/signing.hpp parse_signing_keys).
+TEST(signatures, with_two_secrets_each_verifies_alone) {
   environment env;
   const std::string second = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   write_text(env.dir() / "signing.key", env.signing_secret() + "\n" + second + "\n");

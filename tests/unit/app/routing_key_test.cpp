@@ -34,7 +34,7 @@ TEST(routing_key, is_read_and_known_to_the_scrubber_once_resolved) {
   const auto r = resolve_sink(pagerduty(), env({{"RW_TEST_PD_KEY", key + "\n"}}));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->routing_key, key);
-  EXPECT_FALSE(r->key.has_value());
+  EXPECT_TRUE(r->keys.empty());
   const auto e = make_error(error_kind::http, R"(PagerDuty said: invalid event {"routing_key":")" + key + "\"}");
   EXPECT_EQ(e.message.find("R0utingKeyRegTest"), std::string::npos) << e.message;
 }

@@ -53,7 +53,7 @@ class dispatcher_test : public ::testing::Test {
     sink.settings.give_up_after = 1h;
     sink.settings.timeout = 5s;
     sink.url = receiver_->url();
-    sink.key = *parse_signing_key(key_text);
+    sink.keys = {*parse_signing_key(key_text)};
     dispatcher_ = std::make_unique<dispatcher>(io_.get_executor(), *store_, *http_, sink, wall_, random_, stats_);
   }
   void TearDown() override { receiver_->stop(); }

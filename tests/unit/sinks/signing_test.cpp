@@ -117,5 +117,42 @@ TEST(parse_signing_key, bad_keys_are_refused_without_repeating_the_key) {
   }
 }
 
+TEST(parse_signing_keys, one_key_or_several_separated_by_white_space) {
+  const auto one = parse_signing_keys(std::string(vector_secret) + "\n");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->size(), 1u);
+  const std::string second = "whsec_" + base64_encode(std::string(32, 'k'));
+  const auto two = parse_signing_keys("  " + std::string(vector_secret) + "\r\n" + second + "\n\n");
+  ASSERT_TRUE(two);
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[1].bytes, std::string(32, 'k'));
+  const auto spaced = parse_signing_keys(std::string(vector_secret) + " " + second);
+  ASSERT_TRUE(spaced);
+  EXPECT_EQ(spaced->size(), 2u);
+}
+
+TEST(parse_signing_keys, refuses_empty_text_a_bad_key_and_too_many_naming_which) {
+  EXPECT_FALSE(parse_signing_keys(" \n\t"));
+  const auto bad = parse_signing_keys(std::string(vector_secret) + "\nwhsec_???");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("(key 2)"), std::string::npos) << bad.error().message;
+  EXPECT_EQ(bad.error().message.find("???"), std::string::npos) << "never quoted";
+  std::string nine;
+  for (int i = 0; i < 9; ++i) {
+    nine += std::string(vector_secret) + "\n";
+  }
+  EXPECT_FALSE(parse_signing_keys(nine));
+}
+
+TEST(sign_all, one_v1_signature_per_key_space_separated_in_key_order) {
+  const auto keys = *parse_signing_keys(std::string(vector_secret) + "\nwhsec_" + base64_encode(std::string(32, 'k')));
+  const auto header = sign_all(keys, vector_id, vector_timestamp, vector_body);
+  const auto space = header.find(' ');
+  ASSERT_NE(space, std::string::npos);
+  EXPECT_EQ(header.substr(0, space), vector_signature);
+  EXPECT_EQ(header.substr(space + 1), sign_v1(keys[1], vector_id, vector_timestamp, vector_body));
+  EXPECT_EQ(header.find(' ', space + 1), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rootwatch::sinks
