@@ -15,6 +15,7 @@ daemon_settings read_daemon(table_reader& top);
 tls_settings read_tls(table_reader& top);
 std::vector<tenant_settings> read_tenants(table_reader& top);
 std::vector<engine::rule> read_rules(table_reader& top);
-std::vector<sink_settings> read_sinks(table_reader& top);
+// Sinks that get an Entra token name one of `tenants`.
+std::vector<sink_settings> read_sinks(table_reader& top, const std::vector<tenant_settings>& tenants);
 
 }  // namespace rootwatch::config::detail
