@@ -44,6 +44,12 @@ struct receiver_options {
   seconds tolerance{300};
   // Called on the server thread after each delivery is answered, outside the receiver's lock.
   std::function<void(const delivery&)> on_delivery;
+  // What a delivery that passes every check is answered (the Logs Ingestion API: 204, no body).
+  int success_status = 200;
+  // Called on the server thread before the answer is decided, outside the lock: a status it
+  // returns is answered instead of success (e.g. 401 for a bearer token the test refuses).
+  // Scripted failures still come first.
+  std::function<std::optional<int>(const delivery&)> admit;
 };
 
 class fake_receiver {
