@@ -350,17 +350,20 @@ awaitable<int> run_test_alert(options opts, std::string sink_name) {
     spdlog::error("no [[sink]] named '{}' in {}", sink_name, opts.settings.path);
     co_return exit_error;
   }
-  auto resolved = resolve_sink(*sink, opts.getenv);
-  if (!resolved) {
-    spdlog::error("{}", resolved.error().message);
-    co_return exit_error;
-  }
-  auto shared = prepare(ex, opts, false);
+  // A sink that sends an Entra token is built like the daemon's (make_sink), which takes the
+  // services, store included; the others need neither.
+  const bool with_token = sinks::needs_token(*sink);
+  auto shared = prepare(ex, opts, with_token);
   if (!shared) {
     spdlog::error("{}", shared.error().message);
     co_return exit_error;
   }
   auto& s = **shared;
+  auto resolved = with_token ? make_sink(*s.svc, opts.settings, *sink) : resolve_sink(*sink, opts.getenv);
+  if (!resolved) {
+    spdlog::error("{}", resolved.error().message);
+    co_return exit_error;
+  }
   engine::alert a;
   a.id = "test-" + random_uuid(s.random);
   a.kind = std::string(engine::alert_kind::test);

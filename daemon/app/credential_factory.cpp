@@ -2,6 +2,7 @@
 
 #include "app/secrets.hpp"
 #include "app/services.hpp"
+#include "auth/client_secret.hpp"
 #include "common/https_url.hpp"
 #include "common/local_http_url.hpp"
 #include "common/strings.hpp"
@@ -216,6 +217,19 @@ std::unique_ptr<auth::credential> make_identity_credential(services& svc, const 
     return std::make_unique<unusable_credential>(o.error(), "workload_identity");
   }
   return std::make_unique<auth::workload_identity_credential>(svc.http, std::move(*o), svc.wall);
+}
+
+std::unique_ptr<auth::credential> make_tenant_credential(services& svc, const config::tenant_settings& t) {
+  if (t.credential.kind != config::credential_kind::client_secret) {
+    return make_identity_credential(svc, t);
+  }
+  auth::client_secret_options o;
+  o.authority = t.endpoints.authority;
+  o.tenant_id = t.tenant_id;
+  o.client_id = t.credential.client_id;
+  o.timeout = t.request_timeout;
+  o.read_secret = [&svc, t]() { return read_client_secret(t, svc.getenv); };
+  return std::make_unique<auth::client_secret_credential>(svc.http, std::move(o), svc.wall);
 }
 
 }  // namespace rootwatch::app

@@ -48,4 +48,8 @@ std::vector<std::string> identity_credential_problems(const config::tenant_setti
 // (run checked them first).
 std::unique_ptr<auth::credential> make_identity_credential(services& svc, const config::tenant_settings& t);
 
+// The tenant's credential, whatever its kind: what its watcher and the sinks that get tokens
+// with it (action_group, azure_monitor_logs) each build their token cache on.
+std::unique_ptr<auth::credential> make_tenant_credential(services& svc, const config::tenant_settings& t);
+
 }  // namespace rootwatch::app

@@ -3,6 +3,7 @@
 #include "app/credential_factory.hpp"
 #include "app/secrets.hpp"
 #include "app/sources.hpp"
+#include "auth/token_cache.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "engine/alert_json.hpp"
@@ -193,6 +194,22 @@ std::vector<std::string> runtime_problems(const config::settings& cfg, const env
   return out;
 }
 
+result<sinks::resolved_sink> make_sink(services& svc, const config::settings& cfg, const config::sink_settings& s) {
+  auto resolved = resolve_sink(s, svc.getenv);
+  if (!resolved || !sinks::needs_token(s)) {
+    return resolved;
+  }
+  const auto tenant = std::find_if(cfg.tenants.begin(), cfg.tenants.end(),
+                                   [&](const config::tenant_settings& t) { return t.name == s.tenant; });
+  if (tenant == cfg.tenants.end() || s.token_scope.empty()) {
+    // The loader names a tenant for every such sink; settings built by hand may not.
+    return make_error(error_kind::config, fmt::format("{}sink {} has no [[tenant]] to get its token with",
+                                                      locate(cfg.path, s.lines, "tenant", "tenant"), s.name));
+  }
+  resolved->tokens = std::make_shared<auth::token_cache>(svc.ex, make_tenant_credential(svc, *tenant), svc.wall);
+  return resolved;
+}
+
 result<std::unique_ptr<generation>> build_generation(services& svc, const config::settings& cfg,
                                                      sink_welcome_at welcome) {
   if (auto problems = runtime_problems(cfg, svc.getenv); !problems.empty()) {
@@ -205,7 +222,7 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
   auto gen = std::make_unique<generation>();
   std::vector<std::string> sink_names;
   for (const auto& s : cfg.sinks) {
-    auto resolved = resolve_sink(s, svc.getenv);
+    auto resolved = make_sink(svc, cfg, s);
     if (!resolved) {
       return resolved.error();
     }

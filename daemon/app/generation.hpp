@@ -43,6 +43,11 @@ void welcome_sinks(services& svc, const config::settings& cfg);
 // as errors and count them in rootwatch_outbox_orphaned.
 void report_orphaned_outbox_rows(store::state_store& store, const config::settings& cfg, metrics& stats);
 
+// A sink ready to deliver: its secrets read (resolve_sink) and, for a kind that sends an Entra
+// token (action_group, azure_monitor_logs), a token cache of its own on the credential of its
+// [[tenant]], so that its tokens and their refreshes are apart from the watcher's.
+result<sinks::resolved_sink> make_sink(services& svc, const config::settings& cfg, const config::sink_settings& s);
+
 // The problems build_generation would report, without starting anything: for `validate`.
 std::vector<std::string> runtime_problems(const config::settings& cfg, const env_lookup& getenv);
 

@@ -4,7 +4,6 @@
 #include "app/cycle_deadline.hpp"
 #include "app/principal_names.hpp"
 #include "app/secrets.hpp"
-#include "auth/client_secret.hpp"
 #include "auth/token_cache.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
@@ -26,19 +25,6 @@
 
 namespace rootwatch::app {
 namespace {
-
-std::unique_ptr<auth::credential> make_credential(services& svc, const config::tenant_settings& t) {
-  if (t.credential.kind != config::credential_kind::client_secret) {
-    return make_identity_credential(svc, t);
-  }
-  auth::client_secret_options o;
-  o.authority = t.endpoints.authority;
-  o.tenant_id = t.tenant_id;
-  o.client_id = t.credential.client_id;
-  o.timeout = t.request_timeout;
-  o.read_secret = [&svc, t]() { return read_client_secret(t, svc.getenv); };
-  return std::make_unique<auth::client_secret_credential>(svc.http, std::move(o), svc.wall);
-}
 
 std::string describe(const engine::alert& a) {
   if (!a.subject) {
@@ -85,7 +71,7 @@ struct watcher::impl {
         sink_names(std::move(sinks)),
         config_path(std::move(path)),
         alerts_queued(std::move(queued)),
-        tokens(s.ex, make_credential(s, t), s.wall),
+        tokens(s.ex, make_tenant_credential(s, t), s.wall),
         sources(authority_first(make_sources(s, t, tokens))),
         logs(make_events ? make_events(s, t, tokens) : event_sources{}),
         names(s.http, tokens, names_options(t), s.random, s.wall),

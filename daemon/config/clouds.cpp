@@ -33,4 +33,18 @@ std::optional<endpoint_settings> cloud_endpoints(std::string_view cloud) {
   return std::nullopt;
 }
 
+std::optional<std::string> logs_ingestion_scope(std::string_view cloud) {
+  // The audience ends in "/", hence the double slash the Azure SDKs and the docs use.
+  if (cloud == "AzureCloud") {
+    return "https://monitor.azure.com//.default";
+  }
+  if (cloud == "AzureUSGovernment") {
+    return "https://monitor.azure.us//.default";
+  }
+  if (cloud == "AzureChinaCloud") {
+    return "https://monitor.azure.cn//.default";
+  }
+  return std::nullopt;
+}
+
 }  // namespace rootwatch::config

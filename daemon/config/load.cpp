@@ -95,7 +95,7 @@ settings read_settings(const toml::table& root, const std::string& path, detail:
   s.tls = detail::read_tls(top);
   s.tenants = detail::read_tenants(top);
   s.rules = detail::read_rules(top);
-  s.sinks = detail::read_sinks(top);
+  s.sinks = detail::read_sinks(top, s.tenants);
   detail::check_sink_tenants(top, s);
   top.reject_unknown_keys();
   return s;

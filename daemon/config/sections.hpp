@@ -15,7 +15,8 @@ daemon_settings read_daemon(table_reader& top);
 tls_settings read_tls(table_reader& top);
 std::vector<tenant_settings> read_tenants(table_reader& top);
 std::vector<engine::rule> read_rules(table_reader& top);
-std::vector<sink_settings> read_sinks(table_reader& top);
+// Sinks that get an Entra token name one of `tenants`.
+std::vector<sink_settings> read_sinks(table_reader& top, const std::vector<tenant_settings>& tenants);
 
 // A sink's routing and pacing keys (severity, kinds, tenants, concurrency, min_interval).
 void read_sink_routing(table_reader& r, sink_settings& s);

@@ -114,6 +114,16 @@ struct sink_settings {
   // (exactly one; never inline: it is a credential). Resolved by app::resolve_sink.
   std::string routing_key_file;
   std::string routing_key_env;
+  // action_group and azure_monitor_logs: the [[tenant]] whose credential gets the sink's Entra
+  // token (filled in when only one tenant is configured), and the token's scope: the action
+  // group's `audience` + "/.default", or the Logs Ingestion audience of that tenant's cloud.
+  std::string tenant;
+  std::string audience;  // action_group: the receiving app's application ID URI or client id
+  std::string token_scope;
+  // azure_monitor_logs: `url` is built from these (Logs Ingestion API, azure-apis.md §7.3).
+  std::string endpoint;  // DCE or DCR ingestion endpoint, https, no trailing slash
+  std::string dcr_immutable_id;
+  std::string stream = "Custom-Rootwatch_CL";
   milliseconds timeout{10'000};                  // deadline of one delivery attempt
   milliseconds retry_initial_backoff{1'000};     // doubled after each failure ...
   milliseconds retry_max_backoff{300'000};       // ... up to this

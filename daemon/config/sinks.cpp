@@ -1,7 +1,12 @@
 #include "config/checks.hpp"
+#include "config/clouds.hpp"
 #include "config/sections.hpp"
 
+#include "common/strings.hpp"
+
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace rootwatch::config::detail {
 namespace {
@@ -23,6 +28,15 @@ struct destination {
 // Events API endpoint (its credential is the routing key, not the URL).
 destination read_destination(table_reader& r, std::optional<sink_kind> kind) {
   destination d;
+  if (kind == sink_kind::azure_monitor_logs) {
+    for (const std::string_view key : {"url", "url_file", "url_env"}) {
+      if (r.take(key) != nullptr) {
+        r.fail(key, "an azure_monitor_logs sink posts to its endpoint, dcr_immutable_id and stream: remove '" +
+                        std::string(key) + "'");
+      }
+    }
+    return d;
+  }
   d.url = r.checked_string("url", url_problem).value_or("");
   d.url_file = r.non_empty_string("url_file").value_or("");
   d.url_env = r.checked_string("url_env", env_name_problem).value_or("");
@@ -57,8 +71,13 @@ struct signing {
 
 // The receivers with a format of their own (Slack, Teams, PagerDuty) do not check Standard
 // Webhooks signatures: a key there would look like protection and be none.
+bool uses_entra_token(sink_kind kind) {
+  return kind == sink_kind::action_group || kind == sink_kind::azure_monitor_logs;
+}
+
+// Action groups and the Logs Ingestion API check an Entra token instead.
 bool takes_signing(std::optional<sink_kind> kind) {
-  return !kind || (*kind != sink_kind::slack && *kind != sink_kind::teams && *kind != sink_kind::pagerduty);
+  return !kind || *kind == sink_kind::webhook;
 }
 
 signing read_signing(table_reader& r, std::optional<sink_kind> kind) {
@@ -66,7 +85,8 @@ signing read_signing(table_reader& r, std::optional<sink_kind> kind) {
     for (const std::string_view key : {"signing_secret_file", "signing_secret_env"}) {
       if (r.take(key) != nullptr) {
         r.fail(key, "a " + std::string(to_string(*kind)) +
-                        " sink is not signed: its receiver does not check Standard Webhooks signatures");
+                        " sink is not signed: its receiver does not check Standard Webhooks signatures" +
+                        (uses_entra_token(*kind) ? " (it checks the sink's Entra token)" : ""));
       }
     }
     return {};
@@ -116,6 +136,123 @@ routing_key read_routing_key(table_reader& r, std::optional<sink_kind> kind) {
   return out;
 }
 
+std::string tenant_names(const std::vector<tenant_settings>& tenants) {
+  std::string out;
+  for (const auto& t : tenants) {
+    out += (out.empty() ? "'" : ", '") + t.name + "'";
+  }
+  return out;
+}
+
+// The [[tenant]] whose credential gets the sink's token: named, or the only one there is.
+const tenant_settings* read_token_tenant(table_reader& r, const std::vector<tenant_settings>& tenants) {
+  const auto name = r.checked_string("tenant", name_problem);
+  if (tenants.empty()) {
+    return nullptr;  // none configured, or none readable: reported where the tenants are
+  }
+  if (name) {
+    const auto it =
+        std::find_if(tenants.begin(), tenants.end(), [&](const tenant_settings& t) { return t.name == *name; });
+    if (it == tenants.end()) {
+      r.fail("tenant", "no [[tenant]] is named '" + *name + "'; configured: " + tenant_names(tenants));
+      return nullptr;
+    }
+    return &*it;
+  }
+  if (r.has("tenant")) {
+    return nullptr;  // reported by checked_string
+  }
+  if (tenants.size() > 1) {
+    r.fail("tenant",
+           "missing required key 'tenant': with several tenants configured, name the one whose credential "
+           "gets this sink's token (" +
+               tenant_names(tenants) + ")");
+    return nullptr;
+  }
+  return &tenants.front();
+}
+
+// An application ID URI ("api://rootwatch-receiver", "https://contoso.example/receiver") or an
+// application (client) id: the scope is this plus "/.default".
+std::optional<std::string> audience_problem(std::string_view audience) {
+  if (audience.empty() || audience.find_first_of(" \t\r\n") != std::string_view::npos) {
+    return "the receiving app's application ID URI (api://...) or application (client) id, without spaces";
+  }
+  if (audience.ends_with("/.default")) {
+    return "the audience, without \"/.default\": rootwatch adds it to make the token scope";
+  }
+  if (audience.find(':') == std::string_view::npos && !is_guid(audience)) {
+    return "an application ID URI (api://..., https://...) or an application (client) id GUID";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> endpoint_problem(std::string_view url) {
+  return https_url_problem(url, true);
+}
+
+bool is_path_safe(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
+}
+
+std::optional<std::string> dcr_id_problem(std::string_view id) {
+  if (!id.starts_with("dcr-") || !is_path_safe(id)) {
+    return "the data collection rule's immutable id, \"dcr-\" and hex digits (properties.immutableId of the DCR)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> stream_problem(std::string_view stream) {
+  if (!(stream.starts_with("Custom-") || stream.starts_with("Microsoft-")) || !is_path_safe(stream)) {
+    return "a stream declared in the DCR, \"Custom-\" and letters, digits, '_' or '-' (e.g. Custom-Rootwatch_CL)";
+  }
+  return std::nullopt;
+}
+
+// Keys that belong to some kinds only are refused for the others, so that a leftover key does
+// not look like it does something.
+void refuse_foreign_keys(table_reader& r, std::optional<sink_kind> kind) {
+  const struct {
+    std::string_view key;
+    bool (*applies)(sink_kind);
+    std::string_view kinds;
+  } owned[] = {
+      {"tenant", uses_entra_token, "action_group and azure_monitor_logs"},
+      {"audience", [](sink_kind k) { return k == sink_kind::action_group; }, "action_group"},
+      {"endpoint", [](sink_kind k) { return k == sink_kind::azure_monitor_logs; }, "azure_monitor_logs"},
+      {"dcr_immutable_id", [](sink_kind k) { return k == sink_kind::azure_monitor_logs; }, "azure_monitor_logs"},
+      {"stream", [](sink_kind k) { return k == sink_kind::azure_monitor_logs; }, "azure_monitor_logs"},
+  };
+  for (const auto& o : owned) {
+    // Taken even when the kind is unreadable, so that one mistake is reported once.
+    if ((!kind || !o.applies(*kind)) && r.take(o.key) != nullptr && kind) {
+      r.fail(o.key, std::string(o.key) + " applies only to " + std::string(o.kinds) + " sinks");
+    }
+  }
+}
+
+// The Entra side of an action_group or azure_monitor_logs sink; the logs sink's URL.
+void read_azure_keys(table_reader& r, sink_kind kind, const std::vector<tenant_settings>& tenants, sink_settings& s) {
+  const tenant_settings* tenant = read_token_tenant(r, tenants);
+  s.tenant = tenant ? tenant->name : "";
+  if (kind == sink_kind::action_group) {
+    s.audience = r.checked_string("audience", audience_problem, need::required).value_or("");
+    s.token_scope = s.audience.empty() ? "" : s.audience + "/.default";
+    return;
+  }
+  s.token_scope = tenant ? logs_ingestion_scope(tenant->cloud).value_or("") : "";
+  const auto endpoint = r.checked_string("endpoint", endpoint_problem, need::required);
+  s.endpoint = endpoint ? strip_trailing_slashes(*endpoint) : "";
+  s.dcr_immutable_id = r.checked_string("dcr_immutable_id", dcr_id_problem, need::required).value_or("");
+  s.stream = r.checked_string("stream", stream_problem).value_or(s.stream);
+  if (!s.endpoint.empty() && !s.dcr_immutable_id.empty()) {
+    s.url =
+        s.endpoint + "/dataCollectionRules/" + s.dcr_immutable_id + "/streams/" + s.stream + "?api-version=2023-01-01";
+  }
+}
+
 void check_backoff_order(table_reader& r, const sink_settings& s) {
   if (s.retry_max_backoff >= s.retry_initial_backoff) {
     return;
@@ -126,7 +263,7 @@ void check_backoff_order(table_reader& r, const sink_settings& s) {
   r.fail(r.has("retry_max_backoff") ? "retry_max_backoff" : "retry_initial_backoff", message);
 }
 
-sink_settings read_sink(table_reader& r) {
+sink_settings read_sink(table_reader& r, const std::vector<tenant_settings>& tenants) {
   sink_settings s;
   s.name = r.checked_string("name", name_problem, need::required).value_or("");
   const auto kind = r.choice("kind", sink_kind_names, need::required);
@@ -142,6 +279,10 @@ sink_settings read_sink(table_reader& r) {
   const auto routing = read_routing_key(r, kind);
   s.routing_key_file = routing.file;
   s.routing_key_env = routing.env;
+  refuse_foreign_keys(r, kind);
+  if (kind && uses_entra_token(*kind)) {
+    read_azure_keys(r, *kind, tenants, s);
+  }
   s.timeout = r.duration("timeout", 1ms, 10min).value_or(s.timeout);
   s.retry_initial_backoff = r.duration("retry_initial_backoff", 1ms, 24h).value_or(s.retry_initial_backoff);
   s.retry_max_backoff = r.duration("retry_max_backoff", 1ms, 24h).value_or(s.retry_max_backoff);
@@ -155,7 +296,7 @@ sink_settings read_sink(table_reader& r) {
 
 }  // namespace
 
-std::vector<sink_settings> read_sinks(table_reader& top) {
+std::vector<sink_settings> read_sinks(table_reader& top, const std::vector<tenant_settings>& tenants) {
   auto readers = top.children("sink", "[[sink]]", "[[sink]] tables (note the double brackets)");
   std::vector<sink_settings> out;
   if (!readers) {
@@ -163,7 +304,7 @@ std::vector<sink_settings> read_sinks(table_reader& top) {
   }
   unique_names names("sink");
   for (auto& r : *readers) {
-    out.push_back(read_sink(r));
+    out.push_back(read_sink(r, tenants));
     names.check(r, "name", out.back().name);
   }
   return out;

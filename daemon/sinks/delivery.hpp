@@ -7,7 +7,9 @@
 #include "sinks/sink.hpp"
 #include "store/state_store.hpp"
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace rootwatch::net {
@@ -27,6 +29,19 @@ struct attempt_outcome {
 
 awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resolved_sink& sink,
                                             const store::outbox_item& item, timestamp now);
+
+// How many leading items go in one request: 1 for every kind but azure_monitor_logs, which
+// packs as many as fit under 1 MB (bytes of the JSON array, at most 500 rows; an item that
+// alone exceeds 1 MB still goes alone, its long fields cut). A stored alert that does not read
+// goes alone, so that its error is its own. 0 only for no items.
+std::size_t batch_prefix(const resolved_sink& sink, std::span<const store::outbox_item> items);
+
+// One request for all `items` (all of one sink, as batch_prefix cut them); one outcome for the
+// batch. A sink with a token cache sends `Authorization: Bearer` for settings.token_scope: a
+// token that cannot be had is a failed attempt (retried), and a 401 drops the cached token so
+// that the next attempt fetches a new one.
+awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resolved_sink& sink,
+                                            std::span<const store::outbox_item> items, timestamp now);
 
 // What to do with the outbox row after a failed attempt.
 struct retry_plan {

@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <exception>
 #include <list>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -24,6 +26,8 @@ namespace rootwatch::sinks {
 namespace {
 
 constexpr std::size_t batch = 32;
+// Rows looked at per claim by a sink that takes several per request (Logs Ingestion: 500).
+constexpr std::size_t batch_lookahead = 500;
 // The longest sleep between looks at the outbox; bounds the effect of a wall-clock jump, and
 // is how soon a row that `rootwatch outbox retry` revived is seen.
 constexpr milliseconds max_idle{30'000};
@@ -62,16 +66,16 @@ struct dispatcher::impl {
   // One attempt. Something thrown on the way (a library, a bug) is a failed attempt like any
   // other, retried later: no exception leaves the dispatcher (invariant 10). Cancellation
   // (shutdown) goes on up: that attempt is not counted.
-  awaitable<attempt_outcome> attempt(const store::outbox_item& item) {
+  awaitable<attempt_outcome> attempt(std::span<const store::outbox_item> items) {
     try {
-      co_return co_await attempt_delivery(http, sink, item, wall.now());
+      co_return co_await attempt_delivery(http, sink, items, wall.now());
     } catch (const boost::system::system_error& x) {
       if (x.code() == asio::error::operation_aborted) {
         throw;
       }
-      co_return unexpected(item, x);
+      co_return unexpected(items.front(), x);
     } catch (const std::exception& x) {
-      co_return unexpected(item, x);
+      co_return unexpected(items.front(), x);
     }
   }
 
@@ -82,16 +86,21 @@ struct dispatcher::impl {
     return failed;
   }
 
-  // Returns false when the store failed, or recording the outcome threw: the row stays due,
-  // and the lane comes back to it after a pause.
-  awaitable<bool> deliver(const store::outbox_item& item, drain_report& report) {
-    const auto outcome = co_await attempt(item);
-    try {
-      co_return record(item, outcome, report);
-    } catch (const std::exception& x) {
-      spdlog::error("sink {}: alert {}: recording the attempt failed: {}", name(), item.alert_id, x.what());
+  // One request for `items` (several only for a sink that takes batches), its outcome recorded
+  // for each. Returns false when the store failed, or recording threw: those rows stay due,
+  // and the lane comes back to them after a pause.
+  awaitable<bool> deliver(std::span<const store::outbox_item> items, drain_report& report) {
+    const auto outcome = co_await attempt(items);
+    bool all = true;
+    for (const auto& item : items) {
+      try {
+        all = record(item, outcome, report) && all;
+      } catch (const std::exception& x) {
+        spdlog::error("sink {}: alert {}: recording the attempt failed: {}", name(), item.alert_id, x.what());
+        all = false;
+      }
     }
-    co_return false;
+    co_return all;
   }
 
   bool record(const store::outbox_item& item, const attempt_outcome& outcome, drain_report& report) {
@@ -204,7 +213,7 @@ struct dispatcher::impl {
         }
         after = std::max(after, item.seq);
         // Not inside the if: g++ 12 miscompiles co_await in a condition.
-        const bool recorded = co_await deliver(item, report);
+        const bool recorded = co_await deliver(std::span<const store::outbox_item>(&item, 1), report);
         if (!recorded) {
           ++report.store_errors;
           co_return report;
@@ -228,25 +237,31 @@ struct dispatcher::impl {
   }
 
   struct claim {
-    std::optional<store::outbox_item> item;
+    std::vector<store::outbox_item> items;  // empty: nothing due that no lane has
     bool store_error = false;
   };
 
-  // The oldest due row no lane has; synchronous, so two lanes never take the same row.
+  // The oldest due rows no lane has, as many as go in one request (one, but for a sink that
+  // takes batches); synchronous, so two lanes never take the same row.
   claim take() {
     claim out;
-    auto items = store.due(name(), wall.now(), batch + in_flight.size());
+    const std::size_t look = sink.settings.kind == config::sink_kind::azure_monitor_logs ? batch_lookahead : batch;
+    auto items = store.due(name(), wall.now(), look + in_flight.size());
     if (!items) {
       spdlog::error("sink {}: cannot read the outbox: {}", name(), items.error().message);
       out.store_error = true;
       return out;
     }
+    std::vector<store::outbox_item> free;
     for (auto& item : *items) {
       if (std::find(in_flight.begin(), in_flight.end(), item.seq) == in_flight.end()) {
-        in_flight.push_back(item.seq);
-        out.item = std::move(item);
-        return out;
+        free.push_back(std::move(item));
       }
+    }
+    const std::size_t n = std::min(free.size(), std::max<std::size_t>(batch_prefix(sink, free), 1));
+    for (std::size_t i = 0; i < n; ++i) {
+      in_flight.push_back(free[i].seq);
+      out.items.push_back(std::move(free[i]));
     }
     return out;
   }
@@ -278,7 +293,7 @@ struct dispatcher::impl {
         co_await sleep(timer, store_error_pause);
         continue;
       }
-      if (!got.item) {
+      if (got.items.empty()) {
         update_gauges();
         const auto idle = idle_time();
         if (idle.count() > 0) {
@@ -286,7 +301,6 @@ struct dispatcher::impl {
         }
         continue;
       }
-      const std::int64_t seq = got.item->seq;
       // Pacing: reserve the next start, then wait for it holding the row.
       const auto start = std::max(steady::now(), next_start);
       next_start = start + sink.settings.min_interval;
@@ -297,9 +311,11 @@ struct dispatcher::impl {
       drain_report report;
       bool recorded = false;
       if (!stopping) {
-        recorded = co_await deliver(*got.item, report);
+        recorded = co_await deliver(got.items, report);
       }
-      release(seq);
+      for (const auto& item : got.items) {
+        release(item.seq);
+      }
       // Another lane may wait on a row that followed this one (same order key).
       wake_all();
       if (!recorded && !stopping) {

@@ -4,6 +4,7 @@
 #include "sinks/format_alertmanager.hpp"
 #include "sinks/format_cloudevents.hpp"
 #include "sinks/format_common_alert_schema.hpp"
+#include "sinks/format_logs_ingestion.hpp"
 #include "sinks/format_pagerduty.hpp"
 #include "sinks/format_slack.hpp"
 #include "sinks/format_teams.hpp"
@@ -44,10 +45,9 @@ result<void> supported(const config::sink_settings& sink) {
     case config::sink_kind::slack:
     case config::sink_kind::teams:
     case config::sink_kind::pagerduty:
-      return {};
     case config::sink_kind::action_group:
     case config::sink_kind::azure_monitor_logs:
-      break;
+      return {};
   }
   return make_error(error_kind::config, fmt::format("sink '{}': kind '{}' is not available in this version yet",
                                                     sink.name, config::to_string(sink.kind)));
@@ -75,6 +75,13 @@ result<rendered> render(const resolved_sink& sink, const std::string& stored_pay
       return render_teams(parsed->alert);
     case config::sink_kind::pagerduty:
       return render_pagerduty(parsed->alert, parsed->payload, sink.routing_key);
+    case config::sink_kind::action_group:
+      // What an action group's secure webhook would have sent.
+      return render_common_alert_schema(parsed->alert, parsed->payload);
+    case config::sink_kind::azure_monitor_logs: {
+      const std::string row = logs_row_text(parsed->alert, parsed->payload);
+      return rendered{logs_array(std::span(&row, 1)), "application/json"};
+    }
     default:
       break;
   }
@@ -92,7 +99,15 @@ result<rendered> render(const resolved_sink& sink, const std::string& stored_pay
 }
 
 result<rendered> render(const config::sink_settings& sink, const std::string& stored_payload) {
-  return render(resolved_sink{sink, {}, {}, {}}, stored_payload);
+  return render(resolved_sink{sink, {}, {}, {}, nullptr}, stored_payload);
+}
+
+result<std::string> render_logs_row(const config::sink_settings& sink, const std::string& stored_payload) {
+  auto parsed = parse_stored(sink, stored_payload);
+  if (!parsed) {
+    return parsed.error();
+  }
+  return logs_row_text(parsed->alert, parsed->payload);
 }
 
 milliseconds min_send_interval(const config::sink_settings& sink) {

@@ -28,6 +28,10 @@ result<rendered> render(const resolved_sink& sink, const std::string& stored_pay
 // The same without secrets: a pagerduty sink is refused.
 result<rendered> render(const config::sink_settings& sink, const std::string& stored_payload);
 
+// azure_monitor_logs: the alert's row of a Logs Ingestion request (format_logs_ingestion.hpp);
+// render() sends it alone, in an array of one.
+result<std::string> render_logs_row(const config::sink_settings& sink, const std::string& stored_payload);
+
 // The shortest time between two deliveries to this sink that its receiver accepts without
 // throttling: one second for Slack's incoming webhooks, zero (no pacing) for the others. Not
 // applied by the dispatcher yet: a Slack 429 and its Retry-After are honoured instead.

@@ -3,19 +3,31 @@
 #include "config/settings.hpp"
 #include "sinks/signing.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+namespace rootwatch::auth {
+class token_cache;
+}
+
 namespace rootwatch::sinks {
 
-// A [[sink]] with its secrets read: the URL (which may embed a token), the signing key, and a
-// pagerduty sink's routing key.
+// A [[sink]] with its secrets read: the URL (which may embed a token), the signing key, a
+// pagerduty sink's routing key, and, for action_group and azure_monitor_logs, the token cache
+// of its own that gets Entra tokens for settings.token_scope with its tenant's credential.
 struct resolved_sink {
   config::sink_settings settings;
   std::string url;
   std::vector<signing_key> keys;  // empty: unsigned; several while keys rotate
   std::string routing_key;
+  std::shared_ptr<auth::token_cache> tokens;
 };
+
+// Whether deliveries to this kind of sink carry an Entra bearer token.
+inline bool needs_token(const config::sink_settings& sink) {
+  return sink.kind == config::sink_kind::action_group || sink.kind == config::sink_kind::azure_monitor_logs;
+}
 
 }  // namespace rootwatch::sinks

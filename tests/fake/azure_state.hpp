@@ -80,6 +80,7 @@ struct azure_state {
   std::map<std::string, std::vector<std::string>> certificates;
   std::set<std::string> assertion_ids;
   std::map<std::string, issued_token> tokens;          // by token value
+  std::map<std::string, std::string> token_scopes;     // token value -> the scope the token endpoint was asked for
   std::vector<role_assignment> assignments;            // list order is insertion order
   std::map<std::string, role_definition> definitions;  // by lower-case GUID
   std::vector<fault> faults;

@@ -97,6 +97,9 @@ struct token_request {
   handled issue(issued_token who) const {
     const std::string token = st.new_token();
     who.expires_at = now + st.token_lifetime;
+    if (const auto form = parse_form(req.body)) {
+      st.token_scopes[token] = field(*form, "scope").value_or("");
+    }
     std::string note = fmt::format("token for {}", who.who);
     st.tokens.emplace(token, std::move(who));
     const auto lifetime = st.token_lifetime.count();

@@ -640,6 +640,15 @@ std::size_t fake_azure::request_count(azure_route r) const {
   return it == impl_->state.counts.end() ? 0 : it->second;
 }
 
+std::optional<std::string> fake_azure::token_scope(std::string_view token) const {
+  const std::lock_guard lock(impl_->mutex);
+  const auto it = impl_->state.token_scopes.find(std::string(token));
+  if (it == impl_->state.token_scopes.end()) {
+    return std::nullopt;
+  }
+  return it->second;
+}
+
 std::vector<recorded_request> fake_azure::requests() const {
   const std::lock_guard lock(impl_->mutex);
   return impl_->state.requests;

@@ -359,6 +359,8 @@ class fake_azure {
   // Requests served per route (`any`: all but control), and the requests themselves, so that
   // tests can assert that no secret travelled in a URL.
   std::size_t request_count(azure_route r) const;
+  // The scope the token endpoint issued `token` for; nullopt for a token it never issued.
+  std::optional<std::string> token_scope(std::string_view token) const;
   std::vector<recorded_request> requests() const;
   void clear_requests();
 

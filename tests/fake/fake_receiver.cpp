@@ -53,7 +53,7 @@ struct fake_receiver::impl {
 
   net::server_response handle(const net::server_request& req);
   void verify(delivery& d) const;
-  net::server_response answer(delivery& d);
+  net::server_response answer(delivery& d, std::optional<int> refused);
 };
 
 void fake_receiver::impl::verify(delivery& d) const {
@@ -76,7 +76,7 @@ void fake_receiver::impl::verify(delivery& d) const {
 
 // Decides the answer, in this order: a scripted failure, a wrong path, a bad signature, a
 // body that is not JSON, success. Called with the lock held.
-net::server_response fake_receiver::impl::answer(delivery& d) {
+net::server_response fake_receiver::impl::answer(delivery& d, std::optional<int> refused) {
   net::server_response r;
   const auto rule = std::find_if(rules.begin(), rules.end(), [&](const answer_rule& a) { return a.match(d); });
   if (failures.remaining > 0) {
@@ -94,8 +94,12 @@ net::server_response fake_receiver::impl::answer(delivery& d) {
     r = text(401, "signature does not verify: " + d.signature_problem + "\n");
   } else if (!d.body_json) {
     r = text(400, "body is not JSON\n");
+  } else if (refused) {
+    r = text(*refused, "refused by the test\n");
+  } else if (options.success_status == 204) {
+    r.status = 204;
   } else {
-    r = text(200, "ok\n");
+    r = text(options.success_status, "ok\n");
   }
   if (delays.remaining > 0) {
     --delays.remaining;
@@ -122,10 +126,11 @@ net::server_response fake_receiver::impl::handle(const net::server_request& req)
   if (options.before_record) {
     options.before_record(d);
   }
+  const std::optional<int> refused = options.admit ? options.admit(d) : std::nullopt;
   net::server_response r;
   {
     const std::lock_guard lock(mutex);
-    r = answer(d);
+    r = answer(d, refused);
     d.status = r.status;
     deliveries.push_back(d);
   }

@@ -47,6 +47,12 @@ struct receiver_options {
   // Called on the server thread with each delivery before it is recorded and answered, so that
   // a check is done by the time a test sees the delivery, and the answer is not held up after it.
   std::function<void(const delivery&)> before_record;
+  // What a delivery that passes every check is answered (the Logs Ingestion API: 204, no body).
+  int success_status = 200;
+  // Called on the server thread before the answer is decided, outside the lock: a status it
+  // returns is answered instead of success (e.g. 401 for a bearer token the test refuses).
+  // Scripted failures still come first.
+  std::function<std::optional<int>(const delivery&)> admit;
 };
 
 class fake_receiver {
