@@ -3,6 +3,7 @@
 #include "common/json.hpp"
 #include "store/schema.hpp"
 #include "store/state_store.hpp"
+#include "store/time_columns.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -13,14 +14,6 @@
 
 namespace rootwatch::store {
 namespace {
-
-std::int64_t to_ms(timestamp t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-
-timestamp from_ms(std::int64_t ms) {
-  return timestamp{std::chrono::duration_cast<timestamp::duration>(milliseconds{ms})};
-}
 
 constexpr std::string_view row_columns =
     "seq, state, sink, kind, alert_id, payload, created_at, attempts, next_attempt_at, last_error, finished_at";

@@ -3,6 +3,7 @@
 #include "engine/alert_json.hpp"
 #include "store/event_json.hpp"
 #include "store/schema.hpp"
+#include "store/time_columns.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -13,14 +14,6 @@
 
 namespace rootwatch::store {
 namespace {
-
-std::int64_t to_ms(timestamp t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-
-timestamp from_ms(std::int64_t ms) {
-  return timestamp{std::chrono::duration_cast<timestamp::duration>(milliseconds{ms})};
-}
 
 std::optional<std::string> iso_or_null(const std::optional<timestamp>& t) {
   return t ? std::optional<std::string>(format_iso8601(*t)) : std::nullopt;

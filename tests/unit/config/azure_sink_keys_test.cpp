@@ -3,6 +3,7 @@
 // Logs Ingestion URL built from endpoint, dcr_immutable_id and stream.
 
 #include "config/load.hpp"
+#include "support/config_text.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -24,11 +25,7 @@ load_result load(const std::string& tenants, std::string_view sinks) {
 }
 
 std::string messages(const load_result& r) {
-  std::string out;
-  for (const auto& p : r.problems) {
-    out += p.to_string() + "\n";
-  }
-  return out;
+  return testing_support::problem_lines(r);
 }
 
 constexpr std::string_view action_group = R"([[sink]]

@@ -2,6 +2,7 @@
 // (from a file or the environment, never inline), and the default Events API URL.
 
 #include "config/load.hpp"
+#include "support/config_text.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,25 +13,14 @@ namespace {
 using testing::HasSubstr;
 using testing::Not;
 
-constexpr std::string_view tenant = R"([[tenant]]
-name = "contoso"
-tenant_id = "00000000-0000-0000-0000-000000000000"
-  [tenant.credential]
-  kind = "client_secret"
-  client_id = "11111111-1111-1111-1111-111111111111"
-  client_secret_file = "contoso"
-)";
+const std::string tenant = testing_support::tenant_table();
 
 load_result load(std::string_view sinks) {
-  return load_string(std::string(tenant) + std::string(sinks), "chat.toml");
+  return load_string(tenant + std::string(sinks), "chat.toml");
 }
 
 std::string messages(const load_result& r) {
-  std::string out;
-  for (const auto& p : r.problems) {
-    out += p.to_string() + "\n";
-  }
-  return out;
+  return testing_support::problem_lines(r);
 }
 
 TEST(chat_sink_keys, slack_teams_and_pagerduty_load) {

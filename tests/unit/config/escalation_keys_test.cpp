@@ -2,6 +2,7 @@
 // key and file:line like the other rule keys.
 
 #include "config/load.hpp"
+#include "support/config_text.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -16,14 +17,7 @@ using namespace std::chrono_literals;
 using testing::HasSubstr;
 
 // Seven lines: a valid tenant, so that rule lines start at 8.
-constexpr std::string_view tenant = R"([[tenant]]
-name = "contoso"
-tenant_id = "00000000-0000-0000-0000-000000000000"
-  [tenant.credential]
-  kind = "client_secret"
-  client_id = "11111111-1111-1111-1111-111111111111"
-  client_secret_file = "contoso"
-)";
+const std::string tenant = testing_support::tenant_table();
 
 constexpr std::string_view rule_head = R"([[rule]]
 name = "owners"
@@ -33,15 +27,11 @@ severity = "high"
 )";
 
 load_result load_rule(std::string_view extra) {
-  return load_string(std::string(tenant) + std::string(rule_head) + std::string(extra), "rules.toml");
+  return load_string(tenant + std::string(rule_head) + std::string(extra), "rules.toml");
 }
 
 std::string all_messages(const load_result& r) {
-  std::string out;
-  for (const auto& p : r.problems) {
-    out += p.to_string() + "\n";
-  }
-  return out;
+  return testing_support::problem_lines(r);
 }
 
 problem only_problem(const load_result& r) {

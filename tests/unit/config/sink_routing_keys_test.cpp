@@ -2,6 +2,7 @@
 // the outbox's bound in [daemon].
 
 #include "config/load.hpp"
+#include "support/config_text.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,33 +13,15 @@ namespace {
 using namespace std::chrono_literals;
 using testing::HasSubstr;
 
-constexpr std::string_view tenants = R"([[tenant]]
-name = "contoso"
-tenant_id = "00000000-0000-0000-0000-000000000000"
-  [tenant.credential]
-  kind = "client_secret"
-  client_id = "11111111-1111-1111-1111-111111111111"
-  client_secret_file = "contoso"
-
-[[tenant]]
-name = "fabrikam"
-tenant_id = "00000000-0000-0000-0000-000000000001"
-  [tenant.credential]
-  kind = "client_secret"
-  client_id = "11111111-1111-1111-1111-111111111111"
-  client_secret_file = "fabrikam"
-)";
+const std::string tenants = testing_support::tenant_table("contoso") + "\n" +
+                            testing_support::tenant_table("fabrikam", "00000000-0000-0000-0000-000000000001");
 
 load_result load(std::string_view rest) {
-  return load_string(std::string(tenants) + std::string(rest), "routing.toml");
+  return load_string(tenants + std::string(rest), "routing.toml");
 }
 
 std::string messages(const load_result& r) {
-  std::string out;
-  for (const auto& p : r.problems) {
-    out += p.to_string() + "\n";
-  }
-  return out;
+  return testing_support::problem_lines(r);
 }
 
 TEST(sink_routing_keys, defaults_take_everything_with_four_lanes) {

@@ -2,6 +2,7 @@
 
 #include "sinks/routing.hpp"
 #include "config/load.hpp"
+#include "support/config_text.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -68,14 +69,7 @@ TEST(routing, the_router_keeps_rows_of_a_sink_it_does_not_know) {
 }
 
 config::settings settings_of(const std::string& sinks) {
-  const std::string text = R"([[tenant]]
-name = "contoso"
-tenant_id = "00000000-0000-0000-0000-000000000000"
-  [tenant.credential]
-  kind = "client_secret"
-  client_id = "11111111-1111-1111-1111-111111111111"
-  client_secret_file = "contoso"
-
+  const std::string text = testing_support::tenant_table() + R"(
 [[rule]]
 name = "root"
 scopes = ["/"]
