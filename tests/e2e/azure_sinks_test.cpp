@@ -185,8 +185,8 @@ TEST(azure_sinks, alerts_queued_together_reach_logs_ingestion_in_one_request) {
   t.env.elevate("a11ce000-0000-4000-8000-0000000000b2");
   t.env.elevate("a11ce000-0000-4000-8000-0000000000b3");
   auto daemon = t.env.start({"run", "--config", t.env.config_path().string()});
-  ASSERT_TRUE(t.logs.receiver->wait_for(
-      [](const auto& all) { return rows_in(azure_receiver::accepted_of(all)) >= 3; }, wait_long))
+  ASSERT_TRUE(t.logs.receiver->wait_for([](const auto& all) { return rows_in(azure_receiver::accepted_of(all)) >= 3; },
+                                        wait_long))
       << daemon.err();
   const auto got = t.logs.accepted();
   ASSERT_EQ(got.size(), 1u) << "one request for the three rows";
