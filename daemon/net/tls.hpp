@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace boost::asio::ssl {
@@ -13,11 +14,33 @@ class context;
 
 namespace rootwatch::net {
 
+// A TLS client certificate (mTLS) as read from its files: the certificate first, then any
+// chain, and the private key (in certificate_pem too, or in key_pem). The sources name the
+// files in messages; the PEM text and the password never appear in one. Wiped when destroyed.
+struct client_identity {
+  std::string certificate_pem;
+  std::string key_pem;  // "" when the key is in certificate_pem
+  std::optional<std::string> key_password;
+  std::string certificate_source;
+  std::string key_source;
+  client_identity() = default;
+  client_identity(const client_identity&) = default;
+  client_identity& operator=(const client_identity&) = default;
+  ~client_identity();
+};
+
+// Whether the identity loads: a certificate, a private key that opens (with its password when
+// encrypted) and matches the certificate. The error names the file at fault.
+result<void> check_client_identity(const client_identity& identity);
+
 // Client side: TLS 1.2 or newer, peer verification always on, the system trust store plus an
 // optional extra PEM bundle (invariant 6). There is deliberately no way to turn it off.
 class client_tls {
  public:
-  static result<std::shared_ptr<client_tls>> make(const std::string& extra_ca_file);
+  // With an identity, the context presents that client certificate to servers that ask for
+  // one; such a context belongs to the one sink it was made for.
+  static result<std::shared_ptr<client_tls>> make(const std::string& extra_ca_file,
+                                                  const client_identity* identity = nullptr);
   ~client_tls();
   boost::asio::ssl::context& native();
 
