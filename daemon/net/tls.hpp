@@ -11,6 +11,7 @@
 namespace boost::asio::ssl {
 class context;
 }
+struct ssl_st;  // OpenSSL's SSL
 
 namespace rootwatch::net {
 
@@ -54,11 +55,18 @@ class server_tls {
  public:
   static result<std::shared_ptr<server_tls>> from_pem(const std::string& cert_chain_pem, const std::string& key_pem);
   ~server_tls();
+  // Mutual TLS: every client must present a certificate issued by a CA in `ca_pem`, or the
+  // handshake fails. Off unless called (the test fakes of mTLS receivers call it).
+  result<void> require_client_certificates(const std::string& ca_pem);
   boost::asio::ssl::context& native();
 
  private:
   server_tls();
   std::unique_ptr<boost::asio::ssl::context> ctx_;
 };
+
+// The subject common name of the certificate the peer presented on this connection; "" when it
+// presented none (or it has no CN).
+std::string peer_common_name(ssl_st* connection);
 
 }  // namespace rootwatch::net
