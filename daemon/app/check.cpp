@@ -360,6 +360,11 @@ awaitable<int> run_test_alert(options opts, std::string sink_name) {
   }
   auto& s = **shared;
   auto resolved = with_token ? make_sink(*s.svc, opts.settings, *sink) : resolve_sink(*sink, opts.getenv);
+  if (resolved && !with_token) {
+    if (auto own = give_own_client(*resolved, ex, opts.settings.tls.ca_file, s.random, s.wall); !own) {
+      resolved = own.error();
+    }
+  }
   if (!resolved) {
     spdlog::error("{}", resolved.error().message);
     co_return exit_error;
@@ -381,7 +386,8 @@ awaitable<int> run_test_alert(options opts, std::string sink_name) {
   item.alert_id = a.id;
   item.sink = sink_name;
   item.payload = dump_tolerant(engine::to_json(a));
-  const auto outcome = co_await sinks::attempt_delivery(*s.http, *resolved, item, s.wall.now());
+  net::https_client& http = resolved->http ? *resolved->http : *s.http;
+  const auto outcome = co_await sinks::attempt_delivery(http, *resolved, item, s.wall.now());
   if (outcome.status == 0) {
     say(fmt::format("sink {}: test alert NOT delivered: {}", sink_name, outcome.detail));
     co_return exit_error;

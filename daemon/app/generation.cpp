@@ -9,6 +9,7 @@
 #include "engine/alert_json.hpp"
 #include "engine/cycle.hpp"
 #include "engine/delivery_failed.hpp"
+#include "net/https_client.hpp"
 #include "net/tls.hpp"
 #include "sinks/render.hpp"
 #include "sinks/routing.hpp"
@@ -194,9 +195,28 @@ std::vector<std::string> runtime_problems(const config::settings& cfg, const env
   return out;
 }
 
+result<void> give_own_client(sinks::resolved_sink& sink, asio::any_io_executor ex, const std::string& ca_file,
+                             rng& random, const clock& wall) {
+  if (!sink.client_identity) {
+    return {};
+  }
+  auto tls = net::client_tls::make(ca_file, sink.client_identity.get());
+  if (!tls) {
+    return with_context(tls.error(), fmt::format("sink {} client certificate", sink.settings.name));
+  }
+  sink.http = std::make_shared<net::https_client>(std::move(ex), std::move(*tls), random, wall);
+  return {};
+}
+
 result<sinks::resolved_sink> make_sink(services& svc, const config::settings& cfg, const config::sink_settings& s) {
   auto resolved = resolve_sink(s, svc.getenv);
-  if (!resolved || !sinks::needs_token(s)) {
+  if (!resolved) {
+    return resolved;
+  }
+  if (auto own = give_own_client(*resolved, svc.ex, cfg.tls.ca_file, svc.random, svc.wall); !own) {
+    return own.error();
+  }
+  if (!sinks::needs_token(s)) {
     return resolved;
   }
   const auto tenant = std::find_if(cfg.tenants.begin(), cfg.tenants.end(),
@@ -227,7 +247,9 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
       return resolved.error();
     }
     sink_names.push_back(s.name);
-    gen->dispatchers.push_back(std::make_unique<sinks::dispatcher>(svc.ex, svc.store, svc.http, std::move(*resolved),
+    // An mTLS sink's own client lives in its resolved_sink, which the dispatcher keeps.
+    net::https_client& http = resolved->http ? *resolved->http : svc.http;
+    gen->dispatchers.push_back(std::make_unique<sinks::dispatcher>(svc.ex, svc.store, http, std::move(*resolved),
                                                                    svc.wall, svc.random, svc.stats));
   }
   if (sink_names.empty()) {

@@ -48,6 +48,11 @@ void report_orphaned_outbox_rows(store::state_store& store, const config::settin
 // [[tenant]], so that its tokens and their refreshes are apart from the watcher's.
 result<sinks::resolved_sink> make_sink(services& svc, const config::settings& cfg, const config::sink_settings& s);
 
+// A sink with a TLS client certificate gets an HTTPS client of its own (sink.http), whose TLS
+// context presents that certificate; other sinks share the one client. For test-alert too.
+result<void> give_own_client(sinks::resolved_sink& sink, asio::any_io_executor ex, const std::string& ca_file,
+                             rng& random, const clock& wall);
+
 // The problems build_generation would report, without starting anything: for `validate`.
 std::vector<std::string> runtime_problems(const config::settings& cfg, const env_lookup& getenv);
 

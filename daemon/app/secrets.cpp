@@ -2,6 +2,7 @@
 
 #include "common/secret_scrub.hpp"
 #include "common/strings.hpp"
+#include "net/tls.hpp"
 #include "net/url.hpp"
 
 #include <sys/stat.h>
@@ -46,6 +47,101 @@ void register_signing_key_text(std::string_view text) {
     }
     at = end;
   }
+}
+
+result<std::string> read_file_or_env(const std::string& file, const std::string& env, const env_lookup& getenv) {
+  return !file.empty() ? read_secret_file(file, getenv) : read_secret_env(env, getenv);
+}
+
+// A value from a file or the environment that goes into a request header: known to the scrubber
+// (invariant 5), and refused when a line break or NUL would end the header and start another.
+result<std::string> read_header_secret(const std::string& file, const std::string& env, const env_lookup& getenv) {
+  auto value = read_file_or_env(file, env, getenv);
+  if (!value) {
+    return value;
+  }
+  register_secret(*value);
+  if (!config::is_safe_header_value(*value)) {
+    return make_error(error_kind::config, fmt::format("the value from {} contains a line break (CR, LF) or NUL",
+                                                      !file.empty() ? "file " + file : "environment variable " + env));
+  }
+  return value;
+}
+
+result<std::vector<net::header>> read_headers(const config::sink_settings& sink, const env_lookup& getenv) {
+  std::vector<net::header> out;
+  for (const auto& h : sink.headers) {
+    if (h.value_file.empty() && h.value_env.empty()) {
+      out.push_back({h.name, h.value});  // a literal: not a secret, checked by the loader
+      continue;
+    }
+    auto value = read_header_secret(h.value_file, h.value_env, getenv);
+    if (!value) {
+      return with_context(value.error(), fmt::format("sink {} header {}", sink.name, h.name));
+    }
+    out.push_back({h.name, std::move(*value)});
+  }
+  return out;
+}
+
+// The client certificate of an mTLS webhook, read and checked now (a key that does not match
+// is a start-up error, not a refused handshake later), kept for the sink's own TLS context.
+result<std::shared_ptr<const net::client_identity>> read_client_identity(const config::sink_settings& sink,
+                                                                         const env_lookup& getenv) {
+  auto id = std::make_shared<net::client_identity>();
+  id->certificate_source = "tls_client_certificate_file " + sink.tls_client_certificate_file;
+  auto certificate = read_secret_file(sink.tls_client_certificate_file, getenv);
+  if (!certificate) {
+    return certificate.error();
+  }
+  id->certificate_pem = std::move(*certificate);
+  if (!sink.tls_client_key_file.empty()) {
+    id->key_source = "tls_client_key_file " + sink.tls_client_key_file;
+    auto key = read_secret_file(sink.tls_client_key_file, getenv);
+    if (!key) {
+      return key.error();
+    }
+    id->key_pem = std::move(*key);
+  }
+  if (!sink.tls_client_key_password_file.empty() || !sink.tls_client_key_password_env.empty()) {
+    auto password = read_file_or_env(sink.tls_client_key_password_file, sink.tls_client_key_password_env, getenv);
+    if (!password) {
+      return with_context(password.error(), "the key's password");
+    }
+    register_secret(*password);
+    id->key_password = std::move(*password);
+  }
+  if (auto ok = net::check_client_identity(*id); !ok) {
+    return ok.error();
+  }
+  return std::shared_ptr<const net::client_identity>(std::move(id));
+}
+
+// Headers, bearer token and client certificate: webhook sinks only (the loader refuses them
+// elsewhere).
+result<void> resolve_webhook_auth(const config::sink_settings& sink, const env_lookup& getenv,
+                                  sinks::resolved_sink& out) {
+  auto headers = read_headers(sink, getenv);
+  if (!headers) {
+    return headers.error();
+  }
+  out.headers = std::move(*headers);
+  if (!sink.bearer_token_file.empty() || !sink.bearer_token_env.empty()) {
+    auto token = read_header_secret(sink.bearer_token_file, sink.bearer_token_env, getenv);
+    if (!token) {
+      return with_context(token.error(), fmt::format("sink {} bearer token", sink.name));
+    }
+    out.bearer = std::string(trim(*token));
+    register_secret(out.bearer);
+  }
+  if (!sink.tls_client_certificate_file.empty()) {
+    auto id = read_client_identity(sink, getenv);
+    if (!id) {
+      return with_context(id.error(), fmt::format("sink {} client certificate", sink.name));
+    }
+    out.client_identity = std::move(*id);
+  }
+  return {};
 }
 
 }  // namespace
@@ -139,6 +235,9 @@ result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, con
     // error has it scrubbed (invariant 5).
     out.routing_key = std::string(trim(*key));
     register_secret(out.routing_key);
+  }
+  if (auto auth = resolve_webhook_auth(sink, getenv, out); !auth) {
+    return auth.error();
   }
   return out;
 }

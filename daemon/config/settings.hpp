@@ -101,6 +101,24 @@ std::string_view to_string(webhook_format f);
 // Where a pagerduty sink posts when no url is configured (Events API v2).
 inline constexpr std::string_view pagerduty_events_url = "https://events.pagerduty.com/v2/enqueue";
 
+// A request header a webhook sink adds to every delivery. Exactly one of value, value_file and
+// value_env is set; a literal value is not treated as a secret (value_file / value_env are).
+struct sink_header_settings {
+  std::string name;
+  std::string value;
+  std::string value_file;  // relative paths are taken under $CREDENTIALS_DIRECTORY
+  std::string value_env;
+};
+
+// At most this many [[sink.header]] per sink.
+inline constexpr std::size_t max_sink_headers = 32;
+
+// A header value may not hold CR, LF or NUL: they would end the header and start another
+// (header injection). Checked for literal values at load and for file/env values when read.
+inline bool is_safe_header_value(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 struct sink_settings {
   std::string name;
   sink_kind kind = sink_kind::webhook;
@@ -114,6 +132,18 @@ struct sink_settings {
   // (exactly one; never inline: it is a credential). Resolved by app::resolve_sink.
   std::string routing_key_file;
   std::string routing_key_env;
+  // webhook: headers added to every delivery, `Authorization: Bearer` from a file or an
+  // environment variable (at most one), and a TLS client certificate (mTLS): a PEM file with the
+  // certificate (chain optional) and its private key, or the key in tls_client_key_file; an
+  // encrypted key's password from a file or an environment variable. Relative paths are taken
+  // under $CREDENTIALS_DIRECTORY. Read by app::resolve_sink at start and at every reload.
+  std::vector<sink_header_settings> headers;
+  std::string bearer_token_file;
+  std::string bearer_token_env;
+  std::string tls_client_certificate_file;
+  std::string tls_client_key_file;
+  std::string tls_client_key_password_file;
+  std::string tls_client_key_password_env;
   // action_group and azure_monitor_logs: the [[tenant]] whose credential gets the sink's Entra
   // token (filled in when only one tenant is configured), and the token's scope: the action
   // group's `audience` + "/.default", or the Logs Ingestion audience of that tenant's cloud.

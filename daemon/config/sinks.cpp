@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
+#include <tuple>
+#include <utility>
 
 namespace rootwatch::config::detail {
 namespace {
@@ -134,6 +137,155 @@ routing_key read_routing_key(table_reader& r, std::optional<sink_kind> kind) {
     r.fail_table("missing the PagerDuty routing key: set routing_key_file or routing_key_env");
   }
   return out;
+}
+
+// Headers, bearer auth and a client certificate are for webhook receivers only: the other kinds
+// carry a credential of their own, and a second one here would look like it did something.
+constexpr std::array<std::string_view, 7> webhook_auth_keys{"header",
+                                                            "bearer_token_file",
+                                                            "bearer_token_env",
+                                                            "tls_client_certificate_file",
+                                                            "tls_client_key_file",
+                                                            "tls_client_key_password_file",
+                                                            "tls_client_key_password_env"};
+
+std::string own_credential(sink_kind kind) {
+  switch (kind) {
+    case sink_kind::action_group:
+    case sink_kind::azure_monitor_logs:
+      return "it sends its own Entra bearer token";
+    case sink_kind::pagerduty:
+      return "its routing key is its credential";
+    case sink_kind::slack:
+    case sink_kind::teams:
+      return "its URL is its credential";
+    case sink_kind::webhook:
+      break;
+  }
+  return "";
+}
+
+bool is_token_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  return out;
+}
+
+// An HTTP header name (RFC 9110 token), and none that rootwatch sets itself: a second Host or
+// Content-Length would make the request ambiguous, and the signature headers are the signer's.
+std::optional<std::string> header_name_problem(std::string_view name) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char)) {
+    return "an HTTP header name: letters, digits and !#$%&'*+-.^_`|~ only, no spaces or ':'";
+  }
+  const std::string n = lower(name);
+  if (n == "authorization") {
+    return "Authorization is set by rootwatch: use bearer_token_file or bearer_token_env";
+  }
+  if (n == "webhook-id" || n == "webhook-timestamp" || n == "webhook-signature") {
+    return "the Standard Webhooks headers are set by rootwatch when the sink is signed (signing_secret_file or "
+           "signing_secret_env)";
+  }
+  for (const std::string_view own : {"host", "content-length", "content-type", "transfer-encoding", "connection"}) {
+    if (n == own) {
+      return std::string(name) + " is set by rootwatch for every request and cannot be configured";
+    }
+  }
+  return std::nullopt;
+}
+
+// The message does not quote the value: a secret pasted here by mistake stays out of the log.
+std::optional<std::string> header_value_problem(std::string_view value) {
+  if (!is_safe_header_value(value)) {
+    return "a header value must not contain a line break (CR, LF) or NUL";
+  }
+  return std::nullopt;
+}
+
+sink_header_settings read_header(table_reader& h) {
+  sink_header_settings out;
+  out.name = h.checked_string("name", header_name_problem, need::required).value_or("");
+  out.value = h.checked_string("value", header_value_problem).value_or("");
+  out.value_file = h.non_empty_string("value_file").value_or("");
+  out.value_env = h.checked_string("value_env", env_name_problem).value_or("");
+  int present = 0;
+  for (const std::string_view key : {"value", "value_file", "value_env"}) {
+    if (h.has(key) && ++present == 2) {
+      h.fail(key, "set only one of value, value_file and value_env");
+    }
+  }
+  if (present == 0) {
+    h.fail_table("missing the header's value: set exactly one of value, value_file and value_env");
+  }
+  h.reject_unknown_keys();
+  return out;
+}
+
+std::vector<sink_header_settings> read_headers(table_reader& r) {
+  std::vector<sink_header_settings> out;
+  auto readers = r.children("header", "[[sink.header]]", "[[sink.header]] tables (note the double brackets)");
+  if (!readers) {
+    return out;
+  }
+  if (readers->size() > max_sink_headers) {
+    r.fail("header", "at most " + std::to_string(max_sink_headers) + " [[sink.header]] per sink");
+  }
+  std::map<std::string, std::string> seen;  // lower-case name -> where first set
+  for (auto& h : *readers) {
+    out.push_back(read_header(h));
+    if (out.back().name.empty()) {
+      continue;
+    }
+    const auto [it, fresh] = seen.emplace(lower(out.back().name), h.key_of("name"));
+    if (!fresh) {
+      h.fail("name",
+             "header '" + out.back().name + "' is already set by " + it->second + " (names are case-insensitive)");
+    }
+  }
+  return out;
+}
+
+// A pair of keys of which at most one may be set; both empty when neither is.
+std::pair<std::string, std::string> read_file_or_env(table_reader& r, std::string_view file_key,
+                                                     std::string_view env_key) {
+  std::pair<std::string, std::string> out;
+  out.first = r.non_empty_string(file_key).value_or("");
+  out.second = r.checked_string(env_key, env_name_problem).value_or("");
+  if (r.has(file_key) && r.has(env_key)) {
+    r.fail(env_key, "set at most one of " + std::string(file_key) + " and " + std::string(env_key));
+  }
+  return out;
+}
+
+void read_webhook_auth(table_reader& r, std::optional<sink_kind> kind, sink_settings& s) {
+  if (kind && *kind != sink_kind::webhook) {
+    for (const auto key : webhook_auth_keys) {
+      if (r.take(key) != nullptr) {
+        r.fail(key, std::string(key) + " applies only to webhook sinks: a " + std::string(to_string(*kind)) +
+                        " sink does not take it (" + own_credential(*kind) + ")");
+      }
+    }
+    return;
+  }
+  s.headers = read_headers(r);
+  std::tie(s.bearer_token_file, s.bearer_token_env) = read_file_or_env(r, "bearer_token_file", "bearer_token_env");
+  s.tls_client_certificate_file = r.non_empty_string("tls_client_certificate_file").value_or("");
+  s.tls_client_key_file = r.non_empty_string("tls_client_key_file").value_or("");
+  std::tie(s.tls_client_key_password_file, s.tls_client_key_password_env) =
+      read_file_or_env(r, "tls_client_key_password_file", "tls_client_key_password_env");
+  if (!r.has("tls_client_certificate_file")) {
+    for (const std::string_view key :
+         {"tls_client_key_file", "tls_client_key_password_file", "tls_client_key_password_env"}) {
+      if (r.has(key)) {
+        r.fail(key, std::string(key) + " needs tls_client_certificate_file: set the client certificate too");
+      }
+    }
+  }
 }
 
 std::string tenant_names(const std::vector<tenant_settings>& tenants) {
@@ -279,6 +431,7 @@ sink_settings read_sink(table_reader& r, const std::vector<tenant_settings>& ten
   const auto routing = read_routing_key(r, kind);
   s.routing_key_file = routing.file;
   s.routing_key_env = routing.env;
+  read_webhook_auth(r, kind, s);
   refuse_foreign_keys(r, kind);
   if (kind && uses_entra_token(*kind)) {
     read_azure_keys(r, *kind, tenants, s);

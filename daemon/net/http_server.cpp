@@ -194,7 +194,8 @@ server_response call_handler(const shared_state& st, const server_request& req) 
   return plain_text(500, "internal server error\n");
 }
 
-server_request to_server_request(const http::request<http::string_body>& req, const std::string& remote) {
+server_request to_server_request(const http::request<http::string_body>& req, const std::string& remote,
+                                 const std::string& peer_common_name) {
   server_request out;
   out.method = std::string(req.method_string());
   out.target = std::string(req.target());
@@ -203,6 +204,7 @@ server_request to_server_request(const http::request<http::string_body>& req, co
   }
   out.body = req.body();
   out.remote_address = remote;
+  out.peer_common_name = peer_common_name;
   return out;
 }
 
@@ -277,7 +279,7 @@ awaitable<bool> wait_delay(asio::steady_timer& timer, milliseconds delay) {
 // idle deadline, answer it, and go round again while both sides want keep-alive.
 template <class Stream>
 awaitable<ending> serve_requests(Stream& stream, shared_state& st, connection_registration& reg,
-                                 asio::steady_timer& delay_timer, std::string remote) {
+                                 asio::steady_timer& delay_timer, std::string remote, std::string peer_cn = {}) {
   beast::flat_buffer buffer;
   while (!st.stopping) {
     http::request_parser<http::string_body> parser;
@@ -313,7 +315,7 @@ awaitable<ending> serve_requests(Stream& stream, shared_state& st, connection_re
 
     auto req = parser.release();
     const bool head_request = req.method() == http::verb::head;
-    const auto response = call_handler(st, to_server_request(req, remote));
+    const auto response = call_handler(st, to_server_request(req, remote, peer_cn));
     if (response.delay.count() > 0) {
       // Not inside the if condition: g++ 12 miscompiles co_await there.
       const bool waited = co_await wait_delay(delay_timer, response.delay);
@@ -393,7 +395,8 @@ awaitable<void> tls_session(std::shared_ptr<shared_state> st, connection_registr
     lowest(stream).close();
     co_return;
   }
-  const auto how = co_await serve_requests(stream, *st, reg, delay_timer, remote);
+  const auto how =
+      co_await serve_requests(stream, *st, reg, delay_timer, remote, peer_common_name(stream.native_handle()));
   if (how != ending::abrupt) {
     lowest(stream).expires_after(tls_shutdown_wait);
     auto [sec] = co_await stream.async_shutdown(use_tuple);

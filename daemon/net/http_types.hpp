@@ -48,6 +48,7 @@ struct server_request {
   std::vector<header> headers;
   std::string body;
   std::string remote_address;
+  std::string peer_common_name;  // TLS: the subject CN of the client certificate, when one was presented
 };
 
 // What it answers. The last four fields exist for the fakes: a slow answer, a body cut

@@ -1,6 +1,10 @@
 #include "net/beast.hpp"
 #include "net/tls.hpp"
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <fmt/format.h>
 
 namespace rootwatch::net {
@@ -41,6 +45,33 @@ result<std::shared_ptr<server_tls>> server_tls::from_pem(const std::string& cert
     return make_error(error_kind::config, "server TLS private key does not match the certificate");
   }
   return out;
+}
+
+result<void> server_tls::require_client_certificates(const std::string& ca_pem) {
+  boost::system::error_code ec;
+  ctx_->add_certificate_authority(boost::asio::buffer(ca_pem), ec);
+  if (ec) {
+    return make_error(error_kind::config, fmt::format("client CA is not usable PEM: {}", ec.message()));
+  }
+  // Tell clients which issuers are accepted, so that one with several identities picks right.
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())),
+                                                &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> ca(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!ca || SSL_CTX_add_client_CA(ctx_->native_handle(), ca.get()) != 1) {
+    return make_error(error_kind::config, "client CA is not a PEM certificate");
+  }
+  ctx_->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  return {};
+}
+
+std::string peer_common_name(ssl_st* connection) {
+  X509* peer = connection == nullptr ? nullptr : SSL_get0_peer_certificate(connection);
+  if (peer == nullptr) {
+    return {};
+  }
+  char name[256] = {};
+  const int size = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof(name));
+  return size > 0 ? std::string(name, static_cast<std::size_t>(size)) : std::string{};
 }
 
 }  // namespace rootwatch::net

@@ -84,6 +84,11 @@ awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resol
   req.timeout = sink.settings.timeout;
   req.body_limit = 64 * 1024;
   req.headers = {{"Content-Type", body->content_type}};
+  // A webhook's own headers and bearer token; the loader keeps them off the names set here.
+  req.headers.insert(req.headers.end(), sink.headers.begin(), sink.headers.end());
+  if (!sink.bearer.empty()) {
+    req.headers.push_back({"Authorization", "Bearer " + sink.bearer});
+  }
   const std::string& scope = sink.settings.token_scope;
   if (sink.tokens) {
     auto token = co_await sink.tokens->get(scope);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/settings.hpp"
+#include "net/http_types.hpp"
 #include "sinks/signing.hpp"
 
 #include <memory>
@@ -11,18 +12,28 @@
 namespace rootwatch::auth {
 class token_cache;
 }
+namespace rootwatch::net {
+struct client_identity;
+class https_client;
+}  // namespace rootwatch::net
 
 namespace rootwatch::sinks {
 
 // A [[sink]] with its secrets read: the URL (which may embed a token), the signing key, a
 // pagerduty sink's routing key, and, for action_group and azure_monitor_logs, the token cache
 // of its own that gets Entra tokens for settings.token_scope with its tenant's credential.
+// A webhook sink may add headers and a bearer token, and present a client certificate: then it
+// has an HTTPS client of its own (made by app::make_sink), whose TLS context holds that identity.
 struct resolved_sink {
   config::sink_settings settings;
   std::string url;
   std::vector<signing_key> keys;  // empty: unsigned; several while keys rotate
   std::string routing_key;
   std::shared_ptr<auth::token_cache> tokens;
+  std::vector<net::header> headers{};  // [[sink.header]], values read
+  std::string bearer{};                // sent as "Authorization: Bearer <bearer>" when set
+  std::shared_ptr<const net::client_identity> client_identity{};
+  std::shared_ptr<net::https_client> http{};  // null: the shared client
 };
 
 // Whether deliveries to this kind of sink carry an Entra bearer token.

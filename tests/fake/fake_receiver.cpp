@@ -117,6 +117,7 @@ net::server_response fake_receiver::impl::handle(const net::server_request& req)
   d.target = req.target;
   d.headers = req.headers;
   d.body = req.body;
+  d.client_common_name = req.peer_common_name;
   d.received_at = std::chrono::system_clock::now();
   json parsed = json::parse(req.body, nullptr, false);
   if (!parsed.is_discarded()) {
@@ -157,6 +158,11 @@ result<std::unique_ptr<fake_receiver>> fake_receiver::start(receiver_options opt
   auto tls = net::server_tls::from_pem(options.certificate.cert_pem, options.certificate.key_pem);
   if (!tls) {
     return with_context(tls.error(), "fake receiver");
+  }
+  if (options.client_ca_pem) {
+    if (auto required = (*tls)->require_client_certificates(*options.client_ca_pem); !required) {
+      return with_context(required.error(), "fake receiver");
+    }
   }
   auto p = std::make_unique<impl>();
   net::server_options server;

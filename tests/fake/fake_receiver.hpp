@@ -30,6 +30,7 @@ struct delivery {
   int status = 0;                       // what the receiver answered
   std::optional<bool> signature_valid;  // nullopt: no secret configured
   std::string signature_problem;        // why it did not verify
+  std::string client_common_name;       // subject CN of the client certificate (mTLS), "" without one
 
   std::optional<std::string_view> header(std::string_view name) const { return net::find_header(headers, name); }
 };
@@ -53,6 +54,9 @@ struct receiver_options {
   // returns is answered instead of success (e.g. 401 for a bearer token the test refuses).
   // Scripted failures still come first.
   std::function<std::optional<int>(const delivery&)> admit;
+  // Mutual TLS: when set, the handshake requires a client certificate issued by this CA (PEM);
+  // a client without one is refused before any request is read.
+  std::optional<std::string> client_ca_pem;
 };
 
 class fake_receiver {
