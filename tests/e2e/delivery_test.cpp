@@ -113,7 +113,11 @@ TEST(delivery, a_refused_alert_ends_dead_and_is_announced_on_the_other_sink) {
   auto daemon = env.start({"run", "--config", env.config_path().string()});
   env.elevate(p1);
   ASSERT_TRUE(env.receiver().wait_for(
-      [](const auto& all) { return !at_sink(all, "watch.delivery_failed", true).empty(); }, wait_long))
+      [](const auto& all) {
+        return !at_sink(all, "watch.delivery_failed", true).empty() &&
+               !at_sink(all, "assignment.created", true).empty();
+      },
+      wait_long))
       << daemon.err();
   const auto all = env.receiver().deliveries();
   const auto created = at_sink(all, "assignment.created", true);
