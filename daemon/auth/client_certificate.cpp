@@ -8,6 +8,7 @@
 #include "common/secret_scrub.hpp"
 #include "common/sha256.hpp"
 #include "net/https_client.hpp"
+#include "net/pem.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -31,60 +32,25 @@ namespace {
 // A certificate with a long chain is a few tens of KiB; anything far larger is not one.
 constexpr std::size_t max_pem_bytes = 1024 * 1024;
 
-struct openssl_free {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
+using net::pem::bio_ptr;
+using net::pem::give_password;
+using net::pem::has_private_key;
+using net::pem::is_encrypted;
+using net::pem::memory_bio;
+using net::pem::pkey_ptr;
+using net::pem::read_certificates;
+using net::pem::x509_ptr;
+
+struct md_ctx_free {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
-using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_free>;
-using x509_ptr = std::unique_ptr<X509, openssl_free>;
-using bio_ptr = std::unique_ptr<BIO, openssl_free>;
-using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, openssl_free>;
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_free>;
 
 // The PEM text wiped when it goes: it holds the private key.
 struct wiped_text {
   std::string text;
   ~wiped_text() { OPENSSL_cleanse(text.data(), text.size()); }
 };
-
-// OpenSSL's password callback. Without one, OpenSSL would prompt on the terminal for an
-// encrypted key: a daemon must fail instead.
-int give_password(char* buf, int size, int /*rwflag*/, void* user) {
-  const auto* password = static_cast<const std::optional<std::string>*>(user);
-  if (password == nullptr || !*password || (*password)->size() > static_cast<std::size_t>(size)) {
-    return -1;
-  }
-  std::memcpy(buf, (*password)->data(), (*password)->size());
-  return static_cast<int>((*password)->size());
-}
-
-bio_ptr memory_bio(const std::string& text) {
-  return bio_ptr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-std::vector<x509_ptr> read_certificates(const std::string& pem) {
-  std::vector<x509_ptr> out;
-  auto bio = memory_bio(pem);
-  while (bio) {
-    x509_ptr cert(PEM_read_bio_X509(bio.get(), nullptr, give_password, nullptr));
-    if (!cert) {
-      break;
-    }
-    out.push_back(std::move(cert));
-  }
-  ERR_clear_error();  // the end of the file reads as an error
-  return out;
-}
-
-bool is_encrypted(const std::string& pem) {
-  return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos ||
-         pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
-}
-
-bool has_private_key(const std::string& pem) {
-  return pem.find("PRIVATE KEY-----") != std::string::npos;
-}
 
 result<pkey_ptr> read_private_key(const std::string& path, const std::string& pem,
                                   const std::optional<std::string>& password) {

@@ -1,4 +1,5 @@
 #include "net/beast.hpp"
+#include "net/pem.hpp"
 #include "net/tls.hpp"
 
 #include <openssl/crypto.h>
@@ -16,59 +17,23 @@
 namespace rootwatch::net {
 namespace {
 
-struct openssl_free {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-  void operator()(X509* p) const { X509_free(p); }
-  void operator()(BIO* p) const { BIO_free(p); }
+using pem::give_password;
+using pem::has_private_key;
+using pem::is_encrypted;
+using pem::memory_bio;
+using pem::pkey_ptr;
+using pem::read_certificates;
+using pem::x509_ptr;
+
+struct ctx_free {
   void operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
 };
-using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_free>;
-using x509_ptr = std::unique_ptr<X509, openssl_free>;
-using bio_ptr = std::unique_ptr<BIO, openssl_free>;
-using ctx_ptr = std::unique_ptr<SSL_CTX, openssl_free>;
-
-bio_ptr memory_bio(const std::string& text) {
-  return bio_ptr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-// OpenSSL's password callback. Without one OpenSSL would prompt on the terminal for an
-// encrypted key: a daemon must fail instead.
-int give_password(char* buf, int size, int /*rwflag*/, void* user) {
-  const auto* password = static_cast<const std::optional<std::string>*>(user);
-  if (password == nullptr || !*password || (*password)->size() > static_cast<std::size_t>(size)) {
-    return -1;
-  }
-  std::memcpy(buf, (*password)->data(), (*password)->size());
-  return static_cast<int>((*password)->size());
-}
-
-int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*user*/) {
-  return -1;
-}
-
-std::vector<x509_ptr> read_certificates(const std::string& pem) {
-  std::vector<x509_ptr> out;
-  auto bio = memory_bio(pem);
-  while (bio) {
-    x509_ptr cert(PEM_read_bio_X509(bio.get(), nullptr, no_password, nullptr));
-    if (!cert) {
-      break;
-    }
-    out.push_back(std::move(cert));
-  }
-  ERR_clear_error();  // the end of the text reads as an error
-  return out;
-}
-
-bool is_encrypted(const std::string& pem) {
-  return pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos ||
-         pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos;
-}
+using ctx_ptr = std::unique_ptr<SSL_CTX, ctx_free>;
 
 result<pkey_ptr> read_private_key(const client_identity& id) {
   const std::string& pem = id.key_pem.empty() ? id.certificate_pem : id.key_pem;
   const std::string& source = id.key_pem.empty() ? id.certificate_source : id.key_source;
-  if (pem.find("PRIVATE KEY-----") == std::string::npos) {
+  if (!has_private_key(pem)) {
     return make_error(error_kind::config,
                       fmt::format("{} has no PEM private key: put it after the certificate, or name its file in "
                                   "tls_client_key_file",
