@@ -27,25 +27,16 @@ std::string strip_line_end(std::string s) {
   return s;
 }
 
-// The key as written ("whsec_<base64>") and its base64 part, which is what a receiver that
-// echoes its configuration would show.
-// Each key of the text (several while keys rotate), with and without its prefix.
+// Each key of the text (several while keys rotate) as written ("whsec_<base64>") and its
+// base64 part, which is what a receiver that echoes its configuration would show.
 void register_signing_key_text(std::string_view text) {
   register_secret(trim(text));
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto start = text.find_first_not_of(" \t\r\n", at);
-    if (start == std::string_view::npos) {
-      break;
-    }
-    const auto end = std::min(text.find_first_of(" \t\r\n", start), text.size());
-    const auto key = text.substr(start, end - start);
+  for (const auto key : words(text)) {
     register_secret(key);
     constexpr std::string_view prefix = "whsec_";
     if (key.substr(0, prefix.size()) == prefix) {
       register_secret(key.substr(prefix.size()));
     }
-    at = end;
   }
 }
 

@@ -29,6 +29,18 @@ std::string_view trim(std::string_view s) {
   return b < e ? std::string_view(&*b, static_cast<std::size_t>(e - b)) : std::string_view{};
 }
 
+std::vector<std::string_view> words(std::string_view s) {
+  constexpr std::string_view blanks = " \t\r\n";
+  std::vector<std::string_view> out;
+  for (auto start = s.find_first_not_of(blanks); start != std::string_view::npos;
+       start = s.find_first_not_of(blanks, start)) {
+    const auto end = std::min(s.find_first_of(blanks, start), s.size());
+    out.push_back(s.substr(start, end - start));
+    start = end;
+  }
+  return out;
+}
+
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;
   std::size_t start = 0;

@@ -11,6 +11,8 @@ bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
+// The pieces between runs of spaces, tabs and line ends.
+std::vector<std::string_view> words(std::string_view s);
 
 // True for a GUID in 8-4-4-4-12 form (any case).
 bool is_guid(std::string_view s);

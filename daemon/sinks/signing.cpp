@@ -6,7 +6,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <algorithm>
 #include <string>
 
 namespace rootwatch::sinks {
@@ -42,14 +41,8 @@ std::string sign_v1(const signing_key& key, std::string_view msg_id, std::int64_
 result<std::vector<signing_key>> parse_signing_keys(std::string_view text) {
   constexpr std::size_t max_keys = 8;
   std::vector<signing_key> out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto start = text.find_first_not_of(" \t\r\n", at);
-    if (start == std::string_view::npos) {
-      break;
-    }
-    const auto end = std::min(text.find_first_of(" \t\r\n", start), text.size());
-    auto key = parse_signing_key(text.substr(start, end - start));
+  for (const auto word : words(text)) {
+    auto key = parse_signing_key(word);
     if (!key) {
       return make_error(error_kind::config, key.error().message + " (key " + std::to_string(out.size() + 1) + ")");
     }
@@ -57,7 +50,6 @@ result<std::vector<signing_key>> parse_signing_keys(std::string_view text) {
     if (out.size() > max_keys) {
       return make_error(error_kind::config, "more than 8 signing keys");
     }
-    at = end;
   }
   if (out.empty()) {
     return make_error(error_kind::config, "the signing secret is empty");

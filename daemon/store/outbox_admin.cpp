@@ -1,6 +1,5 @@
 #include "store/outbox_admin.hpp"
 
-#include "common/json.hpp"
 #include "store/schema.hpp"
 #include "store/state_store.hpp"
 #include "store/time_columns.hpp"
@@ -8,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -18,23 +16,6 @@ namespace {
 constexpr std::string_view row_columns =
     "seq, state, sink, kind, alert_id, payload, created_at, attempts, next_attempt_at, last_error, finished_at";
 
-// The payload is our own JSON, but the file is input like any other: never a throw.
-std::pair<std::string, std::string> tenant_of(const std::string& payload) {
-  const json j = json::parse(payload, nullptr, false);
-  if (!j.is_object()) {
-    return {};
-  }
-  const auto t = j.find("tenant");
-  if (t == j.end() || !t->is_object()) {
-    return {};
-  }
-  const auto text = [&](const char* key) {
-    const auto it = t->find(key);
-    return it != t->end() && it->is_string() ? it->get<std::string>() : std::string{};
-  };
-  return {text("id"), text("name")};
-}
-
 outbox_row read_row(const statement& s) {
   outbox_row r;
   r.seq = s.integer(0);
@@ -42,7 +23,10 @@ outbox_row read_row(const statement& s) {
   r.sink = s.text(2);
   r.kind = s.text(3);
   r.alert_id = s.text(4);
-  std::tie(r.tenant_id, r.tenant_name) = tenant_of(s.text(5));
+  // The tenant as routing reads it: tolerant of a payload that does not parse.
+  auto facts = queued(r.alert_id, r.kind, s.text(5)).facts;
+  r.tenant_id = std::move(facts.tenant_id);
+  r.tenant_name = std::move(facts.tenant_name);
   r.created_at = from_ms(s.integer(6));
   r.attempts = static_cast<int>(s.integer(7));
   r.next_attempt_at = from_ms(s.integer(8));
@@ -53,22 +37,10 @@ outbox_row read_row(const statement& s) {
   return r;
 }
 
-result<std::int64_t> integer(database& db, std::string_view sql) {
-  auto v = db.scalar(sql);
-  if (!v) {
-    return v.error();
-  }
-  try {
-    return v->empty() ? 0 : std::stoll(*v);
-  } catch (const std::exception&) {
-    return make_error(error_kind::store, fmt::format("{}: {} answered '{}'", db.path(), sql, *v));
-  }
-}
-
 // The daemon migrates; this command never does. Another version's schema may have other
 // columns or rules, so it is refused rather than guessed at.
 result<void> check_schema(database& db) {
-  auto app = integer(db, "PRAGMA application_id");
+  auto app = integer_pragma(db, "PRAGMA application_id");
   if (!app) {
     return make_error(error_kind::store,
                       fmt::format("{} is not a usable SQLite database: {}", db.path(), app.error().message));
@@ -77,7 +49,7 @@ result<void> check_schema(database& db) {
     return make_error(error_kind::store,
                       fmt::format("{} is not a rootwatch database (application_id {})", db.path(), *app));
   }
-  auto version = integer(db, "PRAGMA user_version");
+  auto version = integer_pragma(db, "PRAGMA user_version");
   if (!version) {
     return version.error();
   }

@@ -144,15 +144,19 @@ ALTER TABLE assignment_state ADD COLUMN reminders INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 
+}  // namespace
+
 result<std::int64_t> integer_pragma(database& db, std::string_view sql) {
   auto v = db.scalar(sql);
   if (!v) {
     return v.error();
   }
-  return v->empty() ? 0 : std::stoll(*v);
+  try {
+    return v->empty() ? 0 : std::stoll(*v);
+  } catch (const std::exception&) {
+    return make_error(error_kind::store, fmt::format("{}: {} answered '{}'", db.path(), sql, *v));
+  }
 }
-
-}  // namespace
 
 result<void> prepare_schema(database& db, int target_version) {
   // The first read is where SQLite notices a file that is not a database at all.

@@ -12,4 +12,7 @@ inline constexpr std::int64_t application_id = 0x52574348;
 // then applies the missing migrations. Never touches a file that fails the check.
 result<void> prepare_schema(database& db, int target_version);
 
+// The integer a one-value statement (a PRAGMA) answers; 0 when it answers nothing.
+result<std::int64_t> integer_pragma(database& db, std::string_view sql);
+
 }  // namespace rootwatch::store

@@ -25,6 +25,14 @@ TEST(strings, trim_removes_surrounding_white_space_only) {
   EXPECT_EQ(trim("x"), "x");
 }
 
+TEST(strings, words_are_what_runs_of_blanks_separate) {
+  using v = std::vector<std::string_view>;
+  EXPECT_EQ(words(""), v{});
+  EXPECT_EQ(words(" \t\r\n "), v{});
+  EXPECT_EQ(words("one"), v{"one"});
+  EXPECT_EQ(words("  a\r\nbb \t c\n"), (v{"a", "bb", "c"}));
+}
+
 TEST(strings, split_keeps_empty_fields) {
   EXPECT_EQ(split("a,b,,c", ','), (std::vector<std::string>{"a", "b", "", "c"}));
   EXPECT_EQ(split("", ','), (std::vector<std::string>{""}));
