@@ -2,6 +2,7 @@
 
 #include "app/generation.hpp"
 #include "app/services.hpp"
+#include "app/status_view.hpp"
 #include "app/task_group.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
@@ -14,6 +15,7 @@
 #include "ops/health.hpp"
 #include "ops/systemd_notify.hpp"
 #include "store/state_store.hpp"
+#include "store/status_reader.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -56,7 +58,8 @@ struct daemon::impl {
   ops::health_state health;
   ops::systemd_notifier notifier;
   std::unique_ptr<net::http_server> server;
-  std::vector<std::unique_ptr<generation>> abandoned;  // see stop_generation()
+  std::unique_ptr<store::status_reader> status_reader;  // the status page's read-only connection
+  std::vector<std::unique_ptr<generation>> abandoned;   // see stop_generation()
   std::vector<std::unique_ptr<task_group>> abandoned_tasks;
   std::string health_address;  // host:port actually bound, for the start-up line
   task_group infra;
@@ -271,7 +274,13 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
     // that idle connections cannot take the descriptors that Azure and the sinks need.
     so.max_connections = 64;
     so.on_error = [](std::string_view what) { spdlog::warn("health listener: {}", what); };
-    auto server = net::http_server::listen(ex, so, ops::health_handler(p->health, p->stats));
+    auto reader = store::status_reader::open(cfg.daemon.state_dir);
+    if (!reader) {
+      return with_context(reader.error(), "status page");
+    }
+    p->status_reader = std::make_unique<store::status_reader>(std::move(*reader));
+    auto page = [q = p.get()] { return gather_status(q->health, q->opts.settings, *q->status_reader, q->wall.now()); };
+    auto server = net::http_server::listen(ex, so, ops::health_handler(p->health, p->stats, page));
     if (!server) {
       return with_context(server.error(), "daemon.listen");
     }

@@ -2,6 +2,7 @@
 
 #include "common/json.hpp"
 #include "common/metrics.hpp"
+#include "ops/status_page.hpp"
 
 #include <fmt/format.h>
 
@@ -76,8 +77,8 @@ std::string health_state::status_line() const {
                      pending_deliveries);
 }
 
-net::request_handler health_handler(const health_state& state, const metrics& stats) {
-  return [&state, &stats](const net::server_request& req) {
+net::request_handler health_handler(const health_state& state, const metrics& stats, status_page_source status_page) {
+  return [&state, &stats, status_page = std::move(status_page)](const net::server_request& req) {
     net::server_response res;
     if (req.method != "GET" && req.method != "HEAD") {
       res.status = 405;
@@ -85,6 +86,9 @@ net::request_handler health_handler(const health_state& state, const metrics& st
       return res;
     }
     const std::string path = req.target.substr(0, req.target.find('?'));
+    if (path == "/" && status_page) {
+      return status_page_response(render_status_page(status_page()));
+    }
     if (path == "/healthz" || path == "/-/healthy") {
       const char* status = state.degraded() ? "degraded" : (state.starting() ? "starting" : "ok");
       json body = {{"status", status}, {"tenants", json::object()}};
@@ -113,7 +117,8 @@ net::request_handler health_handler(const health_state& state, const metrics& st
     } else {
       res.status = 404;
       res.headers.push_back({"Content-Type", "text/plain"});
-      res.body = "not found: try /healthz, /readyz or /metrics\n";
+      res.body = status_page ? "not found: try / (the status page), /healthz, /readyz or /metrics\n"
+                             : "not found: try /healthz, /readyz or /metrics\n";
     }
     return res;
   };

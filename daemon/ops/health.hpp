@@ -1,15 +1,18 @@
 #pragma once
 
-// What /healthz, /readyz and the systemd STATUS line say. /healthz answers 200 while the
-// event loop answers, and its body says "ok", "starting" (before the first cycle of every
-// tenant) or "degraded" (a tenant's last cycle failed: a watcher that cannot see), and per
-// tenant "ok", "starting" or "failing". A restart would not fix a revoked permission, so
-// liveness probes must not fail on it.
+// What the health listener serves, and the systemd STATUS line.
+// GET / is the status page (ops/status_page.hpp): one HTML page for a person, read-only.
+// /healthz answers 200 while the event loop answers, and its body says "ok", "starting" (before
+// the first cycle of every tenant) or "degraded" (a tenant's last cycle failed: a watcher that
+// cannot see), and per tenant "ok", "starting" or "failing". A restart would not fix a revoked
+// permission, so liveness probes must not fail on it.
 // /readyz is 503 until start-up is complete and again from the moment shutdown begins.
+// /metrics is the Prometheus exposition.
 
 #include "common/time.hpp"
 #include "net/http_server.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -67,6 +70,13 @@ struct health_state {
   std::string status_line() const;  // for STATUS= and logs
 };
 
-net::request_handler health_handler(const health_state& state, const metrics& stats);
+struct status_page_data;
+
+// What the status page shows now; called on the event loop for each GET /. Empty: no page (404).
+using status_page_source = std::function<status_page_data()>;
+
+// Every route answers GET and HEAD only: the listener is read-only.
+net::request_handler health_handler(const health_state& state, const metrics& stats,
+                                    status_page_source status_page = {});
 
 }  // namespace rootwatch::ops
