@@ -26,7 +26,7 @@ p{margin:.3em 0}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #8884;vertical-align:top}
 th{white-space:nowrap}
-td{overflow-wrap:anywhere;min-width:3.5em}
+td{overflow-wrap:break-word}
 code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 .b{display:inline-block;padding:0 .45em;border-radius:.6em;font-size:.85em;font-weight:600;white-space:nowrap}
 .good{background:#1a7f3722;color:#1a7f37}
@@ -36,6 +36,14 @@ code,.id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;overf
 .err{color:#cf222e;overflow-wrap:anywhere;font-size:.9em}
 .tenant{margin-bottom:1.2em}
 .delivery{margin-bottom:.25em}
+@media (max-width:640px){
+.stack thead{display:none}
+.stack tr{display:block;border-bottom:1px solid #8884;padding:.35em 0}
+.stack td{display:flex;gap:.6em;border:0;padding:.1em 0}
+.stack td:empty{display:none}
+.stack td::before{content:attr(data-label);flex:0 0 6.5em;color:#777;font-size:.85em}
+.stack td>div{min-width:0;flex:1}
+}
 )css";
 
 // The badge colour of a status word. Words come from our own code or from the store; anything
@@ -59,6 +67,37 @@ std::string_view tone(std::string_view word) {
 
 std::string badge(std::string_view word) {
   return fmt::format(R"(<span class="b {}">{}</span>)", tone(word), html_escape(word));
+}
+
+// A table whose rows become labelled blocks on a narrow screen (see the style): every cell
+// carries its column's name.
+using cells = std::vector<std::pair<std::string_view, std::string>>;
+
+std::string table_start(const std::vector<std::string_view>& columns) {
+  std::string out = "<div class=\"scroll\"><table class=\"stack\"><thead><tr>";
+  for (const auto c : columns) {
+    fmt::format_to(std::back_inserter(out), "<th>{}</th>", c);
+  }
+  return out + "</tr></thead><tbody>\n";
+}
+
+constexpr std::string_view table_end = "</tbody></table></div>\n";
+
+std::string row(const cells& cs) {
+  std::string out = "<tr>";
+  for (const auto& [label, content] : cs) {
+    // One box for the content, so that on a narrow screen it sits beside its label as a whole.
+    if (content.empty()) {
+      fmt::format_to(std::back_inserter(out), "<td data-label=\"{}\"></td>", label);
+    } else {
+      fmt::format_to(std::back_inserter(out), "<td data-label=\"{}\"><div>{}</div></td>", label, content);
+    }
+  }
+  return out + "</tr>\n";
+}
+
+std::string error_text(std::string_view text) {
+  return text.empty() ? std::string{} : fmt::format("<span class=\"err\">{}</span>", html_escape(text));
 }
 
 // "12s ago", with the exact time as a tooltip; "never" when there is none.
@@ -91,7 +130,8 @@ void render_header(std::string& out, const status_page_data& d) {
                  "<p class=\"meta\">rendered <time datetime=\"{5}\">{5}</time> · {6} · refreshes every 10 s</p>\n"
                  "</header>\n",
                  html_escape(status), style, badge(status), html_escape(d.version), html_escape(d.config_path),
-                 format_iso8601(d.now), d.stopping ? "shutting down" : (d.ready ? "ready" : "not ready yet"));
+                 format_iso8601(std::chrono::time_point_cast<seconds>(d.now)),
+                 d.stopping ? "shutting down" : (d.ready ? "ready" : "not ready yet"));
 }
 
 void render_sources(std::string& out, timestamp now, const tenant_health& t) {
@@ -99,18 +139,17 @@ void render_sources(std::string& out, timestamp now, const tenant_health& t) {
     out += "<p class=\"muted\">no source has answered yet</p>\n";
     return;
   }
-  out +=
-      "<div class=\"scroll\"><table><thead><tr><th>source</th><th>status</th><th>last result</th>"
-      "<th>last success</th><th>failures in a row</th><th>last error</th></tr></thead><tbody>\n";
+  out += table_start({"source", "status", "last result", "last success", "failures in a row", "last error"});
   for (const auto& [name, s] : t.sources) {
-    const std::string role = s.events_source ? "log" : (s.authoritative ? "snapshot, decides presence" : "snapshot");
-    fmt::format_to(std::back_inserter(out),
-                   "<tr><td><code>{}</code><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td>"
-                   "<td>{}</td><td class=\"err\">{}</td></tr>\n",
-                   html_escape(name), role, badge(s.status()), ago(now, s.last_result), ago(now, s.last_success),
-                   s.consecutive_failures, html_escape(s.last_error));
+    const std::string_view kind = s.events_source ? "log" : (s.authoritative ? "snapshot, authoritative" : "snapshot");
+    out += row({{"source", fmt::format("<code>{}</code><br><span class=\"muted\">{}</span>", html_escape(name), kind)},
+                {"status", badge(s.status())},
+                {"last result", ago(now, s.last_result)},
+                {"last success", ago(now, s.last_success)},
+                {"failures in a row", std::to_string(s.consecutive_failures)},
+                {"last error", error_text(s.last_error)}});
   }
-  out += "</tbody></table></div>\n";
+  out += table_end;
 }
 
 std::string principal_cell(const std::optional<std::string>& name, std::string_view id, std::string_view type) {
@@ -155,20 +194,18 @@ void render_assignments(std::string& out, timestamp now, const status_assignment
     out += "<p class=\"muted\">none</p>\n";
     return;
   }
-  out +=
-      "<div class=\"scroll\"><table><thead><tr><th>state</th><th>role</th><th>principal</th><th>scope</th>"
-      "<th>rule</th><th>first seen</th></tr></thead><tbody>\n";
+  out += table_start({"state", "role", "principal", "scope", "rule", "first seen"});
   for (const auto& a : list->rows) {
     const std::string state = a.firing ? badge("firing") + " " + badge(a.severity)
                                        : fmt::format("<span class=\"muted\">{}</span>", quiet_reason(a));
-    fmt::format_to(std::back_inserter(out),
-                   "<tr><td>{}</td><td>{}<br><span class=\"id\">{}</span></td><td>{}</td><td><code>{}</code></td>"
-                   "<td>{}</td><td>{}</td></tr>\n",
-                   state, html_escape(a.role_name), html_escape(a.role_id),
-                   principal_cell(a.principal_name, a.principal_id, a.principal_type), html_escape(a.scope),
-                   html_escape(a.rule), ago(now, a.first_seen));
+    out += row({{"state", state},
+                {"role", fmt::format("<span title=\"{}\">{}</span>", html_escape(a.role_id), html_escape(a.role_name))},
+                {"principal", principal_cell(a.principal_name, a.principal_id, a.principal_type)},
+                {"scope", fmt::format("<code>{}</code>", html_escape(a.scope))},
+                {"rule", html_escape(a.rule)},
+                {"first seen", ago(now, a.first_seen)}});
   }
-  out += "</tbody></table></div>\n";
+  out += table_end;
   if (list->total > static_cast<std::int64_t>(list->rows.size())) {
     fmt::format_to(std::back_inserter(out), "<p class=\"muted\">and {} more not listed</p>\n",
                    list->total - static_cast<std::int64_t>(list->rows.size()));
@@ -211,11 +248,11 @@ void render_backlog(std::string& out, const status_page_data& d) {
   fmt::format_to(std::back_inserter(out), "<p>{} pending deliveries · oldest pending: {}</p>\n", b.pending,
                  b.oldest_pending ? ago(d.now, b.oldest_pending) : "none");
   if (!b.pending_by_sink.empty()) {
-    out += "<div class=\"scroll\"><table><thead><tr><th>sink</th><th>pending</th></tr></thead><tbody>\n";
+    out += table_start({"sink", "pending"});
     for (const auto& [sink, n] : b.pending_by_sink) {
-      fmt::format_to(std::back_inserter(out), "<tr><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(sink), n);
+      out += row({{"sink", fmt::format("<code>{}</code>", html_escape(sink))}, {"pending", std::to_string(n)}});
     }
-    out += "</tbody></table></div>\n";
+    out += table_end;
   }
   out += "</section>\n";
 }
@@ -260,17 +297,18 @@ void render_alerts(std::string& out, const status_page_data& d) {
     out += "<p class=\"muted\">no alert yet</p>\n</section>\n";
     return;
   }
-  out +=
-      "<div class=\"scroll\"><table><thead><tr><th>when</th><th>alert</th><th>tenant</th><th>about</th>"
-      "<th>delivery per sink</th></tr></thead><tbody>\n";
+  out += table_start({"when", "alert", "tenant", "about", "delivery per sink"});
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& a = d.alerts[i];
-    fmt::format_to(std::back_inserter(out),
-                   "<tr><td>{}</td><td><code>{}</code><br>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                   ago(d.now, a.at), html_escape(a.kind), badge(a.severity), badge(a.status),
-                   html_escape(a.tenant_name), alert_subject(a), delivery_cell(d.now, a.deliveries));
+    out += row(
+        {{"when", ago(d.now, a.at)},
+         {"alert", fmt::format("<code>{}</code><br>{} {}", html_escape(a.kind), badge(a.severity), badge(a.status))},
+         {"tenant", html_escape(a.tenant_name)},
+         {"about", alert_subject(a)},
+         {"delivery per sink", delivery_cell(d.now, a.deliveries)}});
   }
-  out += "</tbody></table></div>\n</section>\n";
+  out += table_end;
+  out += "</section>\n";
 }
 
 }  // namespace

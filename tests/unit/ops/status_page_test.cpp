@@ -105,6 +105,9 @@ TEST(status_page, is_one_self_contained_page_for_phones_that_refreshes_itself) {
   EXPECT_FALSE(has(html, "@import"));
   // Wide tables scroll inside their box instead of widening the page.
   EXPECT_TRUE(has(html, ".scroll{overflow-x:auto"));
+  // On a phone each row becomes a block of labelled lines.
+  EXPECT_TRUE(has(html, "@media (max-width:640px)"));
+  EXPECT_TRUE(has(html, ".stack td::before{content:attr(data-label)"));
 }
 
 TEST(status_page, says_the_version_the_config_file_and_when_it_was_rendered) {
@@ -162,7 +165,7 @@ TEST(status_page, each_source_shows_its_last_result_and_age) {
   d.tenants["contoso"] = t;
   const auto html = render_status_page(d);
   EXPECT_TRUE(has(html, "<h3>contoso <span class=\"b good\">ok</span></h3>"));
-  EXPECT_TRUE(has(html, "<code>arm</code><br><span class=\"muted\">snapshot, decides presence</span>"));
+  EXPECT_TRUE(has(html, "<code>arm</code><br><span class=\"muted\">snapshot, authoritative</span>"));
   EXPECT_TRUE(has(html, "<code>activity_log</code><br><span class=\"muted\">log</span>"));
   EXPECT_TRUE(has(html, "title=\"2026-03-01T11:59:18Z\">42s ago</time>"));
   EXPECT_TRUE(has(html, ">5m 3s ago</time>"));
@@ -185,7 +188,10 @@ TEST(status_page, a_failing_source_shows_its_error_and_failures) {
   EXPECT_TRUE(has(html, "<h3>contoso <span class=\"b bad\">failing</span></h3>"));
   EXPECT_TRUE(has(html, "<span class=\"b bad\">error</span>"));
   EXPECT_TRUE(has(html, "failed cycles in a row: 3"));
-  EXPECT_TRUE(has(html, "<td>3</td><td class=\"err\">arm role assignments answered 403 AuthorizationFailed</td>"));
+  EXPECT_TRUE(has(
+      html,
+      "<td data-label=\"failures in a row\"><div>3</div></td><td data-label=\"last error\"><div><span class=\"err\">"
+      "arm role assignments answered 403 AuthorizationFailed</span></div></td>"));
   EXPECT_TRUE(has(html, "<p class=\"err\">arm role assignments answered 403 AuthorizationFailed</p>"));
   EXPECT_TRUE(has(html, ">2h 0m ago</time>"));
 }
@@ -212,12 +218,14 @@ TEST(status_page, assignments_show_which_fire_and_why_the_others_do_not) {
   d.assignments["contoso"] = {{uaa("p-firing", true), allowed, baselined, unmatched}, 4, {}};
   const auto html = render_status_page(d);
   EXPECT_TRUE(has(html, "Assignments now: 4, 1 firing"));
-  EXPECT_TRUE(has(html, "<tr><td><span class=\"b bad\">firing</span> <span class=\"b bad\">critical</span></td>"));
+  EXPECT_TRUE(has(
+      html,
+      "<tr><td data-label=\"state\"><div><span class=\"b bad\">firing</span> <span class=\"b bad\">critical</span>"));
   EXPECT_TRUE(has(html, "not firing: allowed by its rule"));
   EXPECT_TRUE(has(html, "not firing: there at the first start (silent baseline)"));
   EXPECT_TRUE(has(html, "not firing: no rule matches it"));
   EXPECT_TRUE(has(html, "<span class=\"id\">p-firing</span> <span class=\"muted\">(User)</span>"));
-  EXPECT_TRUE(has(html, "User Access Administrator<br><span class=\"id\">18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"));
+  EXPECT_TRUE(has(html, "<span title=\"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9\">User Access Administrator</span>"));
   EXPECT_TRUE(has(html, "<code>/</code>"));
   EXPECT_TRUE(has(html, ">1m 30s ago</time>"));
   EXPECT_EQ(count_of(html, "<span class=\"b bad\">firing</span>"), 1u);
@@ -263,7 +271,7 @@ TEST(status_page, an_alert_shows_kind_severity_time_and_delivery_per_sink) {
   EXPECT_TRUE(has(html,
                   "<code>assignment.created</code><br><span class=\"b bad\">critical</span> "
                   "<span class=\"b bad\">firing</span>"));
-  EXPECT_TRUE(has(html, "<td>contoso</td>"));
+  EXPECT_TRUE(has(html, "<td data-label=\"tenant\"><div>contoso</div></td>"));
   EXPECT_TRUE(
       has(html, "User Access Administrator<br>Alice<br><span class=\"id\">a11ce000-0000-4000-8000-000000000001"));
   EXPECT_TRUE(has(html, "title=\"2026-03-01T11:59:30Z\">30s ago</time>"));
@@ -295,8 +303,9 @@ TEST(status_page, an_alert_about_no_assignment_shows_a_dash) {
   d.alerts.push_back(degraded);
   const auto html = render_status_page(d);
   EXPECT_TRUE(has(html, "<code>watch.degraded</code>"));
-  EXPECT_TRUE(has(html, "<td><span class=\"muted\">—</span></td>"));
-  EXPECT_TRUE(has(html, "<td><span class=\"muted\">never</span></td>"));  // no time known
+  EXPECT_TRUE(has(html, "<td data-label=\"about\"><div><span class=\"muted\">—</span></div></td>"));
+  EXPECT_TRUE(
+      has(html, "<td data-label=\"when\"><div><span class=\"muted\">never</span></div></td>"));  // no time known
 }
 
 TEST(status_page, lists_fifty_alerts_at_most) {
@@ -325,8 +334,12 @@ TEST(status_page, the_backlog_shows_depth_per_sink_and_the_oldest_age) {
   const auto html = render_status_page(d);
   EXPECT_TRUE(has(html, "5 pending deliveries · oldest pending: <time"));
   EXPECT_TRUE(has(html, ">1d 2h ago</time>"));
-  EXPECT_TRUE(has(html, "<tr><td><code>pager</code></td><td>2</td></tr>"));
-  EXPECT_TRUE(has(html, "<tr><td><code>soc</code></td><td>3</td></tr>"));
+  EXPECT_TRUE(has(html,
+                  "<tr><td data-label=\"sink\"><div><code>pager</code></div></td><td "
+                  "data-label=\"pending\"><div>2</div></td></tr>"));
+  EXPECT_TRUE(has(
+      html,
+      "<tr><td data-label=\"sink\"><div><code>soc</code></div></td><td data-label=\"pending\"><div>3</div></td></tr>"));
 }
 
 // --- escaping: every string from outside ---
