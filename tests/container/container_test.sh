@@ -41,7 +41,8 @@ build_image() {
   pm base
   echo "== building $image from $source_dir/Dockerfile (log: $out/image-build.log)"
   local started=$SECONDS
-  if ! pm build --build-arg BASE="$base" -t "$image" -f "$source_dir/Dockerfile" "$source_dir" \
+  # Docker's image format: the OCI format has no HEALTHCHECK, and buildah would drop it.
+  if ! pm build --format docker --build-arg BASE="$base" -t "$image" -f "$source_dir/Dockerfile" "$source_dir" \
     >"$out/image-build.log" 2>&1; then
     tail -n 40 "$out/image-build.log" >&2
     fail "the image did not build: see $out/image-build.log"
@@ -81,10 +82,11 @@ run_checks() {
   command -v curl >/dev/null || fail "curl is needed to drive the fake Azure"
   pm image exists "$image" || fail "no image $image: the rootwatch_image fixture (container_image) builds it"
 
-  local work name volume fake_pid=""
+  # Globals, not locals: the EXIT trap runs after this function has returned.
   work=$(mktemp -d "$out/run.XXXXXX")
   name="rootwatch-test-$$"
   volume="rootwatch-test-state-$$"
+  fake_pid=""
   cleanup() {
     pm logs "$name" >"$work/container.log" 2>&1 || true
     pm rm -f -t 0 "$name" >/dev/null 2>&1 || true
@@ -172,6 +174,8 @@ TOML
 
   echo "== running the container (host network, read-only root, no capabilities, state in volume $volume)"
   pm volume create "$volume" >/dev/null
+  # Without systemd, podman logs that it cannot add a timer for the HEALTHCHECK; the test runs
+  # the check itself (podman healthcheck run), as a timer would.
   pm run -d --name "$name" --network=host --read-only --tmpfs /tmp --cap-drop=ALL \
     --security-opt=no-new-privileges "${mounts[@]}" -v "$volume:/var/lib/rootwatch" "$image" >/dev/null \
     || fail "the container did not start"
