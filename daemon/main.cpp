@@ -4,6 +4,7 @@
 #include "app/daemon.hpp"
 #include "app/generation.hpp"
 #include "app/outbox_command.hpp"
+#include "app/probe.hpp"
 #include "common/strings.hpp"
 #include "common/version.hpp"
 #include "config/load.hpp"
@@ -18,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -59,6 +61,11 @@ constexpr const char* usage_text =
     "  rootwatch outbox drop  --config FILE (--seq N... | --alert ID | --sink NAME)\n"
     "                                       matching pending rows are marked dead, never deleted\n"
     "                                       (all outbox commands are safe while the daemon runs)\n"
+    "  rootwatch probe [--url URL | --config FILE] [--timeout DURATION]\n"
+    "                                       GET the daemon's /healthz over loopback HTTP (default\n"
+    "                                       http://127.0.0.1:9469/healthz, or [daemon] listen of\n"
+    "                                       FILE) within DURATION (default 3s): a health check\n"
+    "                                       without curl; exit 0 on 2xx, 1 otherwise, 2 on usage\n"
     "  rootwatch --version\n";
 
 constexpr int exit_usage = 2;
@@ -68,7 +75,9 @@ struct arguments {
   std::string config;
   std::string sink;
   std::optional<std::string> deliver_for;
-  std::vector<std::string> outbox_args;  // after `outbox`, but --config: app::parse_outbox_arguments reads them
+  // After `outbox` or `probe`, but --config: app::parse_outbox_arguments or app::parse_probe_arguments
+  // reads them.
+  std::vector<std::string> command_args;
 };
 
 std::optional<arguments> parse_arguments(int argc, char** argv) {
@@ -90,8 +99,8 @@ std::optional<arguments> parse_arguments(int argc, char** argv) {
     if (value("--config", out.config)) {
       continue;
     }
-    if (out.command == "outbox") {
-      out.outbox_args.push_back(a);
+    if (out.command == "outbox" || out.command == "probe") {
+      out.command_args.push_back(a);
       continue;
     }
     if (value("--sink", out.sink)) {
@@ -116,11 +125,25 @@ std::optional<std::string> environment(const std::string& name) {
   return v ? std::optional<std::string>(v) : std::nullopt;
 }
 
-ops::log_style log_style_for(const config::settings& cfg) {
-  if (cfg.daemon.format == config::log_format::json) {
-    return ops::log_style::json;
+std::optional<ops::log_format_request> configured_log_format(const config::settings& cfg) {
+  if (!cfg.daemon.format) {
+    return std::nullopt;
   }
-  return ops::stderr_is_journal(environment("JOURNAL_STREAM")) ? ops::log_style::journal : ops::log_style::text;
+  switch (*cfg.daemon.format) {
+    case config::log_format::text:
+      return ops::log_format_request::text;
+    case config::log_format::json:
+      return ops::log_format_request::json;
+    case config::log_format::automatic:
+      return ops::log_format_request::automatic;
+  }
+  return std::nullopt;
+}
+
+result<ops::log_style> log_style_for(const config::settings& cfg) {
+  const ops::log_stream stream{.journal = ops::stderr_is_journal(environment("JOURNAL_STREAM")),
+                               .terminal = ::isatty(STDERR_FILENO) == 1};
+  return ops::choose_log_style(configured_log_format(cfg), environment("ROOTWATCH_LOG_FORMAT"), stream);
 }
 
 // Raises the soft RLIMIT_NOFILE to the hard limit. The soft default of 1024 exists for programs
@@ -290,6 +313,47 @@ int run_check(config::settings cfg, app::check_options how) {
   return code;
 }
 
+// `rootwatch probe`: no logging set-up and no config beyond [daemon] listen; one line out.
+int probe(const arguments& args) {
+  const auto how = app::parse_probe_arguments(args.command_args);
+  if (!how) {
+    std::fprintf(stderr, "rootwatch probe: %s\n", how.error().message.c_str());
+    return app::probe_usage;
+  }
+  std::string url(app::default_probe_url);
+  if (how->url && !args.config.empty()) {
+    std::fprintf(stderr, "rootwatch probe: give --url or --config, not both\n");
+    return app::probe_usage;
+  }
+  if (how->url) {
+    url = *how->url;
+  } else if (!args.config.empty()) {
+    auto loaded = config::load_file(args.config);
+    if (!loaded.value) {
+      return print_problems(loaded.problems);
+    }
+    auto from_listen = app::probe_url_for_listen(loaded.value->daemon.listen);
+    if (!from_listen) {
+      std::fprintf(stderr, "rootwatch probe: %s: %s\n", args.config.c_str(), from_listen.error().message.c_str());
+      return app::probe_usage;
+    }
+    url = std::move(*from_listen);
+  }
+  asio::io_context io(1);
+  app::probe_outcome outcome{app::probe_unhealthy, "no outcome"};
+  asio::co_spawn(io, app::run_probe(io.get_executor(), url, how->timeout),
+                 [&](std::exception_ptr e, app::probe_outcome result) {
+                   if (e) {
+                     outcome.line = "unexpected error: " + describe(e);
+                     return;
+                   }
+                   outcome = std::move(result);
+                 });
+  io.run();
+  std::fprintf(outcome.code == app::probe_healthy ? stdout : stderr, "rootwatch probe: %s\n", outcome.line.c_str());
+  return outcome.code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -308,6 +372,9 @@ int main(int argc, char** argv) {
     std::fputs(usage_text, stderr);
     return exit_usage;
   }
+  if (args->command == "probe") {
+    return probe(*args);
+  }
   const std::vector<std::string> commands{"run", "check", "validate", "test-alert", "outbox"};
   if (std::find(commands.begin(), commands.end(), args->command) == commands.end()) {
     std::fprintf(stderr, "rootwatch: unknown command '%s'\n%s", args->command.c_str(), usage_text);
@@ -319,7 +386,7 @@ int main(int argc, char** argv) {
   }
   std::optional<app::outbox_request> outbox_how;
   if (args->command == "outbox") {
-    auto parsed = app::parse_outbox_arguments(args->outbox_args);
+    auto parsed = app::parse_outbox_arguments(args->command_args);
     if (!parsed) {
       std::fprintf(stderr, "rootwatch outbox: %s\n", parsed.error().message.c_str());
       return exit_usage;
@@ -353,7 +420,12 @@ int main(int argc, char** argv) {
     std::fputs(done.err.c_str(), stderr);
     return done.code;
   }
-  if (auto r = ops::setup_logging(cfg.daemon.log_level, log_style_for(cfg)); !r) {
+  const auto style = log_style_for(cfg);
+  if (!style) {
+    std::fprintf(stderr, "rootwatch %s: %s\n", args->command.c_str(), style.error().message.c_str());
+    return exit_usage;
+  }
+  if (auto r = ops::setup_logging(cfg.daemon.log_level, *style); !r) {
     std::fprintf(stderr, "%s\n", r.error().message.c_str());
     return exit_usage;
   }

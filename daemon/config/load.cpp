@@ -27,7 +27,7 @@ daemon_settings read_daemon(table_reader& top) {
     }
   }
   d.log_level = r->one_of("log_level", log_level_names).value_or(d.log_level);
-  d.format = r->choice("log_format", log_format_names).value_or(d.format);
+  d.format = r->choice("log_format", log_format_names);
   d.shutdown_grace = r->duration("shutdown_grace", milliseconds{0}, milliseconds{600'000}).value_or(d.shutdown_grace);
   d.outbox_limit = r->integer("outbox_limit", 10, 10'000'000).value_or(d.outbox_limit);
   d.outbox_retention = r->duration("outbox_retention", milliseconds{3'600'000}).value_or(d.outbox_retention);

@@ -19,9 +19,10 @@ struct named {
   E value;
 };
 
-inline constexpr std::array<named<log_format>, 2> log_format_names{{
+inline constexpr std::array<named<log_format>, 3> log_format_names{{
     {"text", log_format::text},
     {"json", log_format::json},
+    {"auto", log_format::automatic},
 }};
 
 inline constexpr std::array<std::string_view, 5> log_level_names{"trace", "debug", "info", "warn", "error"};

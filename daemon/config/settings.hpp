@@ -9,19 +9,23 @@
 #include "engine/rules.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace rootwatch::config {
 
-enum class log_format { text, json };
+// automatic: journal when stderr is the journal, text on a terminal, json otherwise (a
+// container's log driver, a file).
+enum class log_format { text, json, automatic };
 
 struct daemon_settings {
   std::string state_dir = "/var/lib/rootwatch";
   std::string listen = "127.0.0.1:9469";  // "" turns the health/metrics listener off
   std::string log_level = "info";         // trace | debug | info | warn | error
-  log_format format = log_format::text;
+  // Unset: text, unless $ROOTWATCH_LOG_FORMAT says otherwise (the container image sets "auto").
+  std::optional<log_format> format;
   milliseconds shutdown_grace{10'000};
   // The outbox's bound: alerts waiting per sink. Past it the oldest waiting ones are given up
   // on (dead, announced, kept for `rootwatch outbox retry`), reminders first.

@@ -1,5 +1,6 @@
 #include "ops/logging.hpp"
 
+#include "common/echo.hpp"
 #include "common/json.hpp"
 #include "common/secret_scrub.hpp"
 #include "common/text.hpp"
@@ -109,6 +110,40 @@ result<void> setup_logging(std::string_view level, log_style style) {
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
   return {};
+}
+
+result<log_style> choose_log_style(std::optional<log_format_request> configured,
+                                   const std::optional<std::string>& environment_value, log_stream stream) {
+  log_format_request request = log_format_request::text;
+  if (configured) {
+    request = *configured;
+  } else if (environment_value && !environment_value->empty()) {
+    if (*environment_value == "text") {
+      request = log_format_request::text;
+    } else if (*environment_value == "json") {
+      request = log_format_request::json;
+    } else if (*environment_value == "auto") {
+      request = log_format_request::automatic;
+    } else {
+      const std::string shown = echo_value(*environment_value);
+      return make_error(error_kind::config,
+                        fmt::format("ROOTWATCH_LOG_FORMAT {}: use text, json or auto (or set log_format in the "
+                                    "configuration)",
+                                    shown.empty() ? std::string("has an unknown value") : "is " + shown));
+    }
+  }
+  switch (request) {
+    case log_format_request::json:
+      return log_style::json;
+    case log_format_request::text:
+      return stream.journal ? log_style::journal : log_style::text;
+    case log_format_request::automatic:
+      break;
+  }
+  if (stream.journal) {
+    return log_style::journal;
+  }
+  return stream.terminal ? log_style::text : log_style::json;
 }
 
 bool stderr_is_journal(const std::optional<std::string>& journal_stream) {

@@ -210,7 +210,7 @@ TEST(ConfigLoad, DefaultsApply) {
   EXPECT_EQ(s.daemon.state_dir, "/var/lib/rootwatch");
   EXPECT_EQ(s.daemon.listen, "127.0.0.1:9469");
   EXPECT_EQ(s.daemon.log_level, "info");
-  EXPECT_EQ(s.daemon.format, log_format::text);
+  EXPECT_EQ(s.daemon.format, std::nullopt);  // text, unless $ROOTWATCH_LOG_FORMAT says otherwise
   EXPECT_EQ(s.daemon.shutdown_grace, 10s);
   EXPECT_EQ(s.tls.ca_file, "");
   const tenant_settings& t = s.tenants.at(0);
