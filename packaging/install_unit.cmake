@@ -29,5 +29,5 @@ if(EXISTS "$ENV{DESTDIR}${config_dir}/rootwatch.toml")
   message(STATUS "Keeping: $ENV{DESTDIR}${config_dir}/rootwatch.toml")
 else()
   file(INSTALL DESTINATION "${config_dir}" TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
-       FILES "${ROOTWATCH_CONFIG_SOURCE}")
+       RENAME rootwatch.toml FILES "${ROOTWATCH_CONFIG_SOURCE}")
 endif()

@@ -41,6 +41,10 @@ grep -qx "$config" /var/lib/dpkg/info/rootwatch.conffiles || fail "$config is no
 grep -q '^ExecStart=/usr/bin/rootwatch run --config /etc/rootwatch/rootwatch.toml$' "$unit" \
   || fail "ExecStart= of $unit: $(grep '^ExecStart=' "$unit")"
 ! grep -q /usr/local "$unit" || fail "$unit still names /usr/local: $(grep /usr/local "$unit")"
+# systemd-analyze verify looks at ExecStart= only; ExecReload= runs /bin/kill, from procps.
+for exe in $(sed -En 's/^Exec[A-Za-z]*=[-@:+!]*([^ ]+).*/\1/p' "$unit"); do
+  [ -x "$exe" ] || command -v "$exe" >/dev/null || fail "the unit runs $exe, which is not installed"
+done
 zcat /usr/share/man/man8/rootwatch.8.gz | grep -q '^\.TH ROOTWATCH 8' || fail "no rootwatch(8) man page"
 
 step "systemd-analyze (installs systemd for it, and man-db: verify looks up Documentation=man:rootwatch(8))"
