@@ -19,13 +19,11 @@ set(ROOTWATCH_DEB_MAINTAINER "rootwatch maintainers <maintainers@users.noreply.r
 # changed, at install time (packaging/install_unit.cmake). Refuse a source whose paths the
 # rewrite would no longer find, instead of shipping a unit that points at /usr/local.
 file(READ "${ROOTWATCH_UNIT_SOURCE}" rootwatch_unit_text)
-foreach(expected IN ITEMS "ExecStart=/usr/local/bin/rootwatch " "--config /etc/rootwatch/rootwatch.toml")
-  string(FIND "${rootwatch_unit_text}" "${expected}" found)
-  if(found EQUAL -1)
-    message(FATAL_ERROR "${ROOTWATCH_UNIT_SOURCE} no longer contains '${expected}': "
-                        "update packaging/install_unit.cmake to match")
-  endif()
-endforeach()
+string(FIND "${rootwatch_unit_text}" "ExecStart=/usr/local/bin/rootwatch " found)
+if(found EQUAL -1)
+  message(FATAL_ERROR "${ROOTWATCH_UNIT_SOURCE} no longer runs /usr/local/bin/rootwatch: "
+                      "update packaging/install_unit.cmake to match")
+endif()
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${ROOTWATCH_UNIT_SOURCE}")
 
 # Files that are made here: Debian wants the man page and the changelog compressed with
@@ -42,8 +40,8 @@ rootwatch_gzip("${rootwatch_generated}/rootwatch.8" "${rootwatch_generated}/root
 configure_file("${ROOTWATCH_PACKAGING_DIR}/changelog.in" "${rootwatch_generated}/changelog.Debian" @ONLY)
 rootwatch_gzip("${rootwatch_generated}/changelog.Debian" "${rootwatch_generated}/changelog.Debian.gz")
 
-# The unit and /etc/rootwatch/rootwatch.toml: their places depend on the prefix at install time
-# (CPack installs with /usr; `cmake --install --prefix /usr/local` with /usr/local).
+# The unit and /etc/rootwatch/rootwatch.toml: the unit's place and text depend on the prefix at
+# install time (CPack installs with /usr; `cmake --install --prefix /usr/local` with /usr/local).
 install(CODE "set(ROOTWATCH_UNIT_SOURCE \"${ROOTWATCH_UNIT_SOURCE}\")
               set(ROOTWATCH_CONFIG_SOURCE \"${ROOTWATCH_PACKAGING_DIR}/rootwatch.toml\")
               set(ROOTWATCH_STAGING \"${rootwatch_generated}/staging\")")
