@@ -3,6 +3,7 @@
 #   cmake --preset release -DROOTWATCH_BUILD_TESTS=OFF
 #   cmake --build --preset release --target rootwatch
 #   cd build/release && cpack -G DEB        # -> rootwatch_<version>-1_<arch>.deb
+# cpack -G DEB needs dpkg-dev (dpkg-shlibdeps) and file (CPack finds the binaries with it).
 #
 # Only the daemon, its unit, its configuration, the man page and the docs are installed: the
 # fakes, tests and demo tools have no install() rules, so neither `cmake --install` nor CPack
