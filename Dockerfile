@@ -14,7 +14,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       cmake make g++ ccache pkg-config ca-certificates \
       libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev \
-      libsqlite3-dev libtomlplusplus-dev libsystemd-dev \
+      libsqlite3-dev libtomlplusplus-dev libsystemd-dev dpkg-dev file \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -24,8 +24,11 @@ ENV CCACHE_DIR=/ccache
 RUN --mount=type=cache,target=/ccache \
     cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DROOTWATCH_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr \
  && cmake --build /build --target rootwatch -j"$(nproc)"
-# What the run stage copies: the install tree under /out, stripped.
-RUN DESTDIR=/out cmake --install /build --strip
+# The Debian package (cmake/packaging.cmake; dpkg-shlibdeps finds its Depends). The run stage
+# installs it, so the image holds exactly what the .deb says it needs; tests/package checks the
+# same file in a fresh Debian 12 root.
+RUN cd /build && cpack -G DEB -B /out \
+ && rm -rf /out/_CPack_Packages
 
 FROM ${BASE}
 ARG DEBIAN_FRONTEND=noninteractive
@@ -34,11 +37,13 @@ LABEL org.opencontainers.image.title="rootwatch" \
       org.opencontainers.image.description="Watches Azure role assignments at the root scope \"/\" and delivers alerts" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
-# The shared libraries rootwatch links (ldd), and the CA store for Azure's and the sinks' TLS.
+# The package, whose Depends bring the shared libraries rootwatch links, and the CA store for
+# Azure's and the sinks' TLS. The package enables and starts nothing, and there is no systemd
+# here; its default /etc/rootwatch/rootwatch.toml is replaced by the mounted one.
+COPY --from=build /out/*.deb /tmp/
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      ca-certificates libssl3 libsqlite3-0 libspdlog1.10 libfmt9 libsystemd0 libboost-url1.81.0 libtomlplusplus3 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
+ && apt-get install -y --no-install-recommends ca-certificates /tmp/rootwatch_*.deb \
+ && rm -rf /tmp/*.deb /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # A fixed numeric id, so that Kubernetes' runAsNonRoot can check it and a volume's owner is
 # known in advance.
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/rootwatch --no-create-home \
@@ -46,7 +51,6 @@ RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/rootwatch --no
  && mkdir -p /var/lib/rootwatch /etc/rootwatch \
  && chown rootwatch:rootwatch /var/lib/rootwatch \
  && chmod 0750 /var/lib/rootwatch
-COPY --from=build /out/ /
 # Text logs stay the documented default of the config; in the image, logs are JSON unless the
 # config sets log_format (auto: JSON when stderr is neither the journal nor a terminal).
 ENV ROOTWATCH_LOG_FORMAT=auto

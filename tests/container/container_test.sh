@@ -4,7 +4,8 @@
 #
 #   container_test.sh build SOURCE_DIR OUT_DIR
 #       makes the Debian 12 base image if missing, builds the Dockerfile as $ROOTWATCH_IMAGE;
-#       the build log goes to OUT_DIR/image-build.log
+#       the build log goes to OUT_DIR/image-build.log, and the .deb of the build stage (the one
+#       the image installed) to OUT_DIR/deb/ for the package test
 #   container_test.sh run SOURCE_DIR OUT_DIR FAKE_BINARY
 #       runs the image like compose.yaml does (read-only root, no capabilities, config, CA and
 #       secrets mounted, state in a named volume) against rootwatch-fake, and checks: an
@@ -48,6 +49,18 @@ build_image() {
     fail "the image did not build: see $out/image-build.log"
   fi
   echo "   built in $((SECONDS - started)) s"
+  # The .deb the run stage installed, for the package test (tests/package): the build stage is
+  # in podman's layer cache, so naming it as a target costs no second build.
+  local cid
+  pm build --format docker --build-arg BASE="$base" --target build -t "$image-build" -f "$source_dir/Dockerfile" \
+    "$source_dir" >>"$out/image-build.log" 2>&1 || fail "the build stage is not in the cache: see $out/image-build.log"
+  rm -rf "$out/deb"
+  mkdir -p "$out/deb"
+  cid=$(pm create "$image-build" true)
+  pm cp "$cid:/out/." "$out/deb/" >/dev/null || { pm rm -f "$cid" >/dev/null; fail "no /out in the build stage"; }
+  pm rm -f "$cid" >/dev/null
+  ls "$out"/deb/rootwatch_*.deb >/dev/null 2>&1 || fail "the build stage made no rootwatch_*.deb"
+  echo "   package: $(cd "$out/deb" && ls rootwatch_*.deb)"
 }
 
 # wait_for SECONDS COMMAND...: polls every half second.
