@@ -141,6 +141,15 @@ TEST(sre_metrics, promtool_finds_no_problem_and_every_new_family_has_samples) {
   EXPECT_EQ(metric_sample(port, "rootwatch_config_last_reload_successful"), 1.0) << text;
   EXPECT_GT(sample_or_zero(port, "rootwatch_config_reload_timestamp_seconds"), 1.7e9) << text;
 
+  // A receiver that keeps failing: the oldest pending alert's age grows between scrapes, with
+  // no delivery in between to update it.
+  env.receiver().fail_next(1'000'000, 503);
+  env.elevate("b0b00000-0000-4000-8000-000000000001");
+  const std::string age = R"(rootwatch_outbox_oldest_pending_age_seconds{sink="soc"})";
+  ASSERT_TRUE(wait_until([&] { return sample_or_zero(port, age) > 0; })) << http_get_local(port, "/metrics").body;
+  const double seen = sample_or_zero(port, age);
+  EXPECT_TRUE(wait_until([&] { return sample_or_zero(port, age) > seen; })) << http_get_local(port, "/metrics").body;
+
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(milliseconds{15'000}).value_or(-1), 0) << daemon.err();
 }
