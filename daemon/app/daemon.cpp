@@ -170,6 +170,13 @@ struct daemon::impl {
     }
   }
 
+  // The result and time of the last load, as Prometheus and Alertmanager expose theirs: the
+  // start counts as one, so that both series exist before the first SIGHUP.
+  void loaded_config(bool applied) {
+    stats.set("rootwatch_config_last_reload_successful", {}, applied ? 1.0 : 0.0);
+    stats.set("rootwatch_config_reload_timestamp_seconds", {}, static_cast<double>(to_unix_seconds(wall.now())));
+  }
+
   awaitable<void> reload() {
     notifier.reloading();
     spdlog::info("reloading the configuration from {}", opts.settings.path);
@@ -178,7 +185,7 @@ struct daemon::impl {
       for (const auto& p : loaded.problems) {
         spdlog::error("reload refused, the running configuration stays: {}", p.to_string());
       }
-      stats.set("rootwatch_config_last_reload_successful", {}, 0);
+      loaded_config(false);
       notifier.ready(health.status_line());
       co_return;
     }
@@ -200,7 +207,7 @@ struct daemon::impl {
       for (const auto& line : split(fresh.error().message, '\n')) {
         spdlog::error("reload refused, the running configuration stays: {}", line);
       }
-      stats.set("rootwatch_config_last_reload_successful", {}, 0);
+      loaded_config(false);
       notifier.ready(health.status_line());
       co_return;
     }
@@ -216,7 +223,7 @@ struct daemon::impl {
     welcome_sinks(*svc, opts.settings);
     start_generation();
     report_orphaned_outbox_rows(*store, opts.settings, stats);
-    stats.set("rootwatch_config_last_reload_successful", {}, 1);
+    loaded_config(true);
     spdlog::info("configuration reloaded: {} tenant(s), {} rule(s), {} sink(s)", opts.settings.tenants.size(),
                  opts.settings.rules.size(), opts.settings.sinks.size());
     notifier.ready(health.status_line());
@@ -258,6 +265,7 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
     return gen.error();
   }
   p->gen = std::move(*gen);
+  p->loaded_config(true);
   if (!cfg.daemon.listen.empty()) {
     auto where = parse_listen(cfg.daemon.listen);
     if (!where) {

@@ -226,7 +226,8 @@ result<sinks::resolved_sink> make_sink(services& svc, const config::settings& cf
     return make_error(error_kind::config, fmt::format("{}sink {} has no [[tenant]] to get its token with",
                                                       locate(cfg.path, s.lines, "tenant", "tenant"), s.name));
   }
-  resolved->tokens = std::make_shared<auth::token_cache>(svc.ex, make_tenant_credential(svc, *tenant), svc.wall);
+  resolved->tokens =
+      std::make_shared<auth::token_cache>(svc.ex, make_tenant_credential(svc, *tenant), svc.wall, &svc.stats);
   return resolved;
 }
 

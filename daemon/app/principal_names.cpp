@@ -20,6 +20,7 @@ azure::directory_objects_options client_options(const principal_names_options& o
   if (o.ids_per_request) {
     c.ids_per_request = *o.ids_per_request;
   }
+  c.observer = o.observer;
   return c;
 }
 

@@ -24,12 +24,13 @@ struct principal_names_options {
   std::string tenant;      // the tenant's name, for log lines
   std::string graph_base;  // https://graph.microsoft.com (§8)
   milliseconds timeout{30'000};
-  seconds found_ttl{6 * 3600};                 // a name is asked for again after this
-  seconds not_found_ttl{3600};                 // an id Graph does not know (or gave no name for), likewise
-  seconds denied_pause{15 * 60};               // after a 403, Graph is left alone this long
-  seconds warn_after{3600};                    // transient failures are debug lines until they last this long
-  std::optional<net::retry_policy> retry;      // unset: the client's default
-  std::optional<std::size_t> ids_per_request;  // unset: Graph's limit (1000); smaller in tests
+  seconds found_ttl{6 * 3600};                       // a name is asked for again after this
+  seconds not_found_ttl{3600};                       // an id Graph does not know (or gave no name for), likewise
+  seconds denied_pause{15 * 60};                     // after a 403, Graph is left alone this long
+  seconds warn_after{3600};                          // transient failures are debug lines until they last this long
+  std::optional<net::retry_policy> retry;            // unset: the client's default
+  std::optional<std::size_t> ids_per_request;        // unset: Graph's limit (1000); smaller in tests
+  std::shared_ptr<net::exchange_observer> observer;  // the API metrics of the lookups; none in tests
 };
 
 class principal_names {

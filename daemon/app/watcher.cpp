@@ -2,9 +2,11 @@
 
 #include "app/credential_factory.hpp"
 #include "app/cycle_deadline.hpp"
+#include "app/detection_latency.hpp"
 #include "app/principal_names.hpp"
 #include "app/secrets.hpp"
 #include "auth/token_cache.hpp"
+#include "azure/api_meter.hpp"
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/rng.hpp"
@@ -36,8 +38,9 @@ std::string describe(const engine::alert& a) {
                      s.principal.type.empty() ? "unknown type" : s.principal.type, a.rule, a.id);
 }
 
-principal_names_options names_options(const config::tenant_settings& t) {
+principal_names_options names_options(services& s, const config::tenant_settings& t) {
   principal_names_options o;
+  o.observer = std::make_shared<azure::api_meter>(s.stats, "directory_objects");
   o.tenant = t.name;
   o.graph_base = t.endpoints.graph;
   o.timeout = t.request_timeout;
@@ -71,11 +74,35 @@ struct watcher::impl {
         sink_names(std::move(sinks)),
         config_path(std::move(path)),
         alerts_queued(std::move(queued)),
-        tokens(s.ex, make_tenant_credential(s, t), s.wall),
+        tokens(s.ex, make_tenant_credential(s, t), s.wall, &s.stats),
         sources(authority_first(make_sources(s, t, tokens))),
         logs(make_events ? make_events(s, t, tokens) : event_sources{}),
-        names(s.http, tokens, names_options(t), s.random, s.wall),
-        timer(s.ex) {}
+        names(s.http, tokens, names_options(s, t), s.random, s.wall),
+        timer(s.ex),
+        created_latency(&s.stats.histogram_ref("rootwatch_detection_latency_seconds",
+                                               {{"kind", std::string(engine::alert_kind::created)}})),
+        elevation_latency(&s.stats.histogram_ref("rootwatch_detection_latency_seconds",
+                                                 {{"kind", std::string(engine::alert_kind::elevation)}})) {
+    // Looked up once: a cycle only adds to them.
+    for (const auto& source : sources) {
+      durations.emplace(std::string(source->name()), &duration_series(s.stats, source->name()));
+    }
+    for (const auto& log : logs) {
+      durations.emplace(std::string(log->name()), &duration_series(s.stats, log->name()));
+    }
+  }
+
+  static histogram& duration_series(metrics& stats, std::string_view source) {
+    return stats.histogram_ref("rootwatch_source_cycle_duration_seconds", {{"source", std::string(source)}});
+  }
+
+  // How long `source` took this cycle (token, every page, role names), when it was asked and
+  // answered or failed on its own: a source cut short by shutdown says nothing about Azure.
+  void took(std::string_view source, std::chrono::steady_clock::duration d) {
+    if (const auto it = durations.find(source); it != durations.end()) {
+      it->second->observe(std::chrono::duration<double>(d).count());
+    }
+  }
 
   // The authoritative source is gathered first, so that it has the most of the cycle's deadline
   // and a slow secondary source can never take its time.
@@ -113,6 +140,9 @@ struct watcher::impl {
   // Assignment keys the sources disagreed on at the last comparison, so that each is logged once
   // when the disagreement starts, not every cycle.
   std::set<std::string> disagreeing;
+  std::map<std::string, histogram*, std::less<>> durations;  // per source and log, in the registry
+  histogram* created_latency;
+  histogram* elevation_latency;
 };
 
 struct watcher::gathered_events {
@@ -155,10 +185,19 @@ std::size_t elevation_events(const std::vector<engine::alert>& alerts) {
 
 }  // namespace
 
-void watcher::queue(const std::vector<engine::alert>& alerts) {
+void watcher::queue(const std::vector<engine::alert>& alerts, bool baseline, timestamp committed_at) {
   for (const auto& a : alerts) {
     impl_->svc.stats.add("rootwatch_alerts_total", {{"kind", a.kind}});
     spdlog::warn("tenant {}: ALERT {}", tenant_.name, describe(a));
+    // The tenant's first cycle reports what was there before rootwatch looked (assignments
+    // made years ago, the initial_lookback of the logs): how old that is measures the tenant,
+    // not how fast rootwatch sees a change, and would swamp the histogram. Left out.
+    if (baseline) {
+      continue;
+    }
+    if (const auto seconds = detection_latency(a, committed_at)) {
+      (a.kind == engine::alert_kind::elevation ? impl_->elevation_latency : impl_->created_latency)->observe(*seconds);
+    }
   }
   if (!alerts.empty() && impl_->alerts_queued) {
     impl_->alerts_queued();
@@ -195,7 +234,7 @@ cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts,
     out.alerts.insert(out.alerts.end(), source_alerts.begin(), source_alerts.end());
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); r) {
       impl_->committed = true;
-      queue(out.alerts);
+      queue(out.alerts, !previous->initialized, svc.wall.now());
       report.consecutive_failures = out.next.health.consecutive_failures;
       report.elevation_events = elevation_events(out.alerts);
     } else {
@@ -253,9 +292,13 @@ awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_cl
                                           "the listing, role names)",
                                           format_duration(limit)),
                               true);
+    const auto asked = std::chrono::steady_clock::now();
     auto snap =
         co_await within_deadline(source->snapshot(), deadline, std::move(timeout),
                                  fmt::format("tenant {}: gathering the {} snapshot", tenant_.name, g.outcome.source));
+    if (snap || snap.error().kind != error_kind::cancelled) {
+      impl_->took(g.outcome.source, std::chrono::steady_clock::now() - asked);
+    }
     g.ran = true;
     g.at = impl_->svc.wall.now();
     if (snap) {
@@ -321,8 +364,12 @@ awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chr
                    fmt::format("the cycle did not finish within cycle_timeout = {} (reading the {} window from {})",
                                format_duration(limit), g.source, format_iso8601(g.window.since)),
                    true);
+    const auto asked = std::chrono::steady_clock::now();
     auto read = co_await within_deadline(log->events(g.window.since, g.window.until), deadline, std::move(timeout),
                                          fmt::format("tenant {}: reading {}", tenant_.name, g.source));
+    if (read || read.error().kind != error_kind::cancelled) {
+      impl_->took(g.source, std::chrono::steady_clock::now() - asked);
+    }
     g.ran = true;
     g.at = impl_->svc.wall.now();
     if (read) {
@@ -656,7 +703,7 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
     }
   }
   impl_->committed = true;
-  queue(out.alerts);
+  queue(out.alerts, !previous->initialized, svc.wall.now());
   log_new_disagreements(out.disagreements);
   report.assignments = snapshot.assignments.size();
   report.alerts = out.alerts.size();

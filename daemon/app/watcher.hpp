@@ -93,7 +93,8 @@ class watcher {
   engine::events_output take_events(const engine::tenant_state& state, std::vector<engine::alert> alerts,
                                     const std::vector<engine::event_read>& reads, timestamp now) const;
   void log_new_disagreements(const std::vector<engine::disagreement>& disagreements);
-  void queue(const std::vector<engine::alert>& alerts);
+  // Counts and logs alerts just committed; `baseline`: the tenant's first cycle.
+  void queue(const std::vector<engine::alert>& alerts, bool baseline, timestamp committed_at);
 
   struct impl;
   std::unique_ptr<impl> impl_;

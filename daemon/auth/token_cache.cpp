@@ -43,8 +43,15 @@ struct token_cache::entry {
   asio::steady_timer refreshed;
 };
 
-token_cache::token_cache(asio::any_io_executor ex, std::unique_ptr<credential> source, const clock& wall)
-    : ex_(std::move(ex)), source_(std::move(source)), clock_(wall) {}
+token_cache::token_cache(asio::any_io_executor ex, std::unique_ptr<credential> source, const clock& wall,
+                         metrics* stats)
+    : ex_(std::move(ex)), source_(std::move(source)), clock_(wall) {
+  if (stats != nullptr) {
+    const metric_labels kind{{"credential", std::string(source_->kind())}};
+    refreshes_ = stats->ref("rootwatch_token_refreshes_total", kind);
+    refresh_failures_ = stats->ref("rootwatch_token_refresh_failures_total", kind);
+  }
+}
 
 token_cache::~token_cache() = default;
 
@@ -88,7 +95,14 @@ awaitable<result<std::string>> token_cache::get(std::string scope) {
     co_await e.refreshed.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   ++fetches_;
+  if (refreshes_) {
+    refreshes_->add();
+  }
   auto fresh = co_await fetch_guarded(e, std::move(scope));
+  // A refresh cut short by shutdown or reload says nothing about the credential.
+  if (!fresh && fresh.error().kind != error_kind::cancelled && refresh_failures_) {
+    refresh_failures_->add();
+  }
   if (fresh) {
     e.token = std::move(*fresh);
     last_refresh_error_.reset();

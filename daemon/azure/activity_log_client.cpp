@@ -17,8 +17,9 @@ activity_log_client::activity_log_client(net::https_client& http, auth::token_ca
                                          activity_log_options options, rng& random, const clock& wall)
     : options_(std::move(options)),
       api_(http, tokens,
-           {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", activity_log_error}, random,
-           wall) {}
+           {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", activity_log_error,
+            options_.observer},
+           random, wall) {}
 
 awaitable<result<std::vector<engine::audit_event>>> activity_log_client::events(timestamp since, timestamp until) {
   std::vector<engine::audit_event> all;

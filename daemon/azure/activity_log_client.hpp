@@ -24,6 +24,8 @@ struct activity_log_options {
   milliseconds timeout{30'000};
   net::retry_policy retry{4, milliseconds{1'000}, milliseconds{30'000}, milliseconds{120'000}};
   std::size_t max_pages = 1000;  // a listing that does not end is a malformed answer, not a reason to hang
+  // The API metrics of this source (see api_meter); none in most tests.
+  std::shared_ptr<net::exchange_observer> observer;
 };
 
 class activity_log_client final : public event_source {

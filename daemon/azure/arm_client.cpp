@@ -16,7 +16,8 @@ arm_client::arm_client(net::https_client& http, auth::token_cache& tokens, arm_o
                        const clock& wall)
     : options_(std::move(options)),
       clock_(wall),
-      api_(http, tokens, {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", arm_error},
+      api_(http, tokens,
+           {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", arm_error, options_.observer},
            random, wall),
       roles_(options_.base,
              [this](std::string url, std::string what) { return api_.get(std::move(url), std::move(what)); }) {}

@@ -25,7 +25,7 @@ awaitable<result<net::response>> bearer_client::send(net::request req) {
     if (!attempt.body.empty()) {
       attempt.headers.push_back({"Content-Type", "application/json"});
     }
-    auto res = co_await http_.send_with_retry(std::move(attempt), options_.retry);
+    auto res = co_await http_.send_with_retry(std::move(attempt), options_.retry, options_.observer.get());
     if (!res) {
       co_return res.error();
     }
@@ -57,6 +57,12 @@ error bearer_client::refusal(const net::response& res, std::string_view what) co
     e.retry_after = retry_after(res);
   }
   return e;
+}
+
+void bearer_client::throttled(milliseconds wait) {
+  if (options_.observer) {
+    options_.observer->throttled(wait);
+  }
 }
 
 std::optional<milliseconds> bearer_client::retry_after(const net::response& res) const {

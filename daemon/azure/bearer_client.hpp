@@ -9,10 +9,12 @@
 #include "common/asio.hpp"
 #include "common/error.hpp"
 #include "common/time.hpp"
+#include "net/exchange_observer.hpp"
 #include "net/http_types.hpp"
 #include "net/retry.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,8 @@ struct bearer_options {
   // ARM and its services read x-ms-client-request-id; Graph reads client-request-id (§6).
   std::string request_id_header = "x-ms-client-request-id";
   answer_error_fn to_error;  // for get(); send() leaves the status to its caller
+  // Hears of every attempt and every throttling wait (the API metrics); none in most tests.
+  std::shared_ptr<net::exchange_observer> observer;
 };
 
 class bearer_client {
@@ -62,6 +66,10 @@ class bearer_client {
 
   // The server's Retry-After, read against its own Date; nullopt when absent or unreadable.
   std::optional<milliseconds> retry_after(const net::response& res) const;
+
+  // A wait the client makes by itself because Azure asked it to (Resource Graph's quota), so
+  // that it counts with the waits the retry loop makes.
+  void throttled(milliseconds wait);
 
  private:
   net::https_client& http_;

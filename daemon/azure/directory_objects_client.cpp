@@ -42,8 +42,9 @@ std::vector<std::string> sendable(const std::vector<std::string>& ids) {
 directory_objects_client::directory_objects_client(net::https_client& http, auth::token_cache& tokens,
                                                    directory_objects_options options, rng& random, const clock& wall)
     : options_(std::move(options)),
-      api_(http, tokens, {options_.scope, options_.timeout, options_.retry, "client-request-id", lookup_error}, random,
-           wall) {
+      api_(http, tokens,
+           {options_.scope, options_.timeout, options_.retry, "client-request-id", lookup_error, options_.observer},
+           random, wall) {
   options_.ids_per_request = std::clamp<std::size_t>(options_.ids_per_request, 1, max_ids_per_request);
 }
 

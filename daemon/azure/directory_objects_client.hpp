@@ -25,6 +25,8 @@ struct directory_objects_options {
   // the budget is smaller than a source's.
   net::retry_policy retry{3, milliseconds{1'000}, milliseconds{10'000}, milliseconds{30'000}};
   std::size_t ids_per_request = max_ids_per_request;  // Graph's limit; smaller only in tests
+  // The API metrics of this source (see api_meter); none in most tests.
+  std::shared_ptr<net::exchange_observer> observer;
 };
 
 class directory_objects_client {

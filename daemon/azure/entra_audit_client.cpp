@@ -18,8 +18,9 @@ error audit_error(int status, std::string_view body, std::string_view what) {
 entra_audit_client::entra_audit_client(net::https_client& http, auth::token_cache& tokens, entra_audit_options options,
                                        rng& random, const clock& wall)
     : options_(std::move(options)),
-      api_(http, tokens, {options_.scope, options_.timeout, options_.retry, "client-request-id", audit_error}, random,
-           wall) {}
+      api_(http, tokens,
+           {options_.scope, options_.timeout, options_.retry, "client-request-id", audit_error, options_.observer},
+           random, wall) {}
 
 awaitable<result<std::vector<engine::audit_event>>> entra_audit_client::events(timestamp since, timestamp until) {
   std::vector<engine::audit_event> all;

@@ -39,7 +39,8 @@ resource_graph_client::resource_graph_client(net::https_client& http, auth::toke
                                              resource_graph_options options, rng& random, const clock& wall)
     : options_(std::move(options)),
       clock_(wall),
-      api_(http, tokens, {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", arm_error},
+      api_(http, tokens,
+           {options_.scope, options_.timeout, options_.retry, "x-ms-client-request-id", arm_error, options_.observer},
            random, wall),
       roles_(options_.base,
              [this](std::string url, std::string what) { return api_.get(std::move(url), std::move(what)); }) {}
@@ -70,6 +71,7 @@ awaitable<result<void>> resource_graph_client::wait_for_quota() {
     e.retry_after = left;
     co_return e;
   }
+  api_.throttled(left);
   asio::steady_timer timer(co_await asio::this_coro::executor, left);
   auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   if (ec) {

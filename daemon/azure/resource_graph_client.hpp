@@ -32,6 +32,8 @@ struct resource_graph_options {
   // When the user quota is used up (x-ms-user-quota-remaining: 0, or a 429), wait for it to
   // reset if that is at most this long; otherwise fail the cycle as throttled, with retry_after.
   milliseconds max_quota_wait{10'000};
+  // The API metrics of this source (see api_meter); none in most tests.
+  std::shared_ptr<net::exchange_observer> observer;
 };
 
 class resource_graph_client final : public snapshot_source {

@@ -290,9 +290,13 @@ awaitable<result<response>> https_client::send(request req) {
   }
 }
 
-awaitable<result<response>> https_client::send_with_retry(request req, retry_policy policy) {
+awaitable<result<response>> https_client::send_with_retry(request req, retry_policy policy,
+                                                          exchange_observer* observer) {
   for (int attempt = 1;; ++attempt) {
     auto r = co_await send(req);
+    if (observer != nullptr) {
+      observer->answered(r);
+    }
     const retry_decision d = r ? classify_status(r->status) : classify_error(r.error());
     if (!d.retry || attempt >= policy.max_attempts) {
       co_return r;
@@ -304,6 +308,9 @@ awaitable<result<response>> https_client::send_with_retry(request req, retry_pol
       }
     }
     const auto delay = backoff_delay(attempt, policy, retry_after, impl_->random.uniform01());
+    if (observer != nullptr && r && (r->status == 429 || retry_after)) {
+      observer->throttled(delay);
+    }
     asio::steady_timer timer(impl_->ex, delay);
     auto [ec] = co_await timer.async_wait(use_tuple);
     if (ec) {

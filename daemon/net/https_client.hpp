@@ -8,6 +8,7 @@
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/rng.hpp"
+#include "net/exchange_observer.hpp"
 #include "net/http_types.hpp"
 #include "net/retry.hpp"
 
@@ -29,8 +30,9 @@ class https_client {
   awaitable<result<response>> send(request req);
 
   // send() again while the answer is retryable (classify_status / classify_error), waiting
-  // backoff_delay between attempts. Returns the last answer or error.
-  awaitable<result<response>> send_with_retry(request req, retry_policy policy);
+  // backoff_delay between attempts. Returns the last answer or error. `observer`, when given,
+  // hears of every attempt and of every wait the server asked for.
+  awaitable<result<response>> send_with_retry(request req, retry_policy policy, exchange_observer* observer = nullptr);
 
   // Closes pooled connections (on reload, and in tests to force new connections).
   void close_idle();

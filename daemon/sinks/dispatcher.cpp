@@ -42,7 +42,14 @@ using steady = std::chrono::steady_clock;
 struct dispatcher::impl {
   impl(asio::any_io_executor e, store::state_store& s, net::https_client& h, resolved_sink rs, const clock& c, rng& r,
        metrics& m)
-      : ex(std::move(e)), store(s), http(h), sink(std::move(rs)), wall(c), random(r), stats(m) {}
+      : ex(std::move(e)),
+        store(s),
+        http(h),
+        sink(std::move(rs)),
+        wall(c),
+        random(r),
+        stats(m),
+        latency(&m.histogram_ref("rootwatch_delivery_latency_seconds", labels())) {}
 
   asio::any_io_executor ex;
   store::state_store& store;
@@ -51,6 +58,7 @@ struct dispatcher::impl {
   const clock& wall;
   rng& random;
   metrics& stats;
+  histogram* latency;  // queued to delivered, this sink's series
   bool stopping = false;
   std::list<asio::steady_timer> lane_timers;  // one per lane; wake() cuts every sleep short
   std::vector<std::int64_t> in_flight;        // rows a lane has taken and not yet recorded
@@ -114,6 +122,8 @@ struct dispatcher::impl {
       }
       ++report.delivered;
       stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "delivered"}});
+      // From when the row was queued (or requeued by `outbox retry`), retries and waits included.
+      latency->observe(std::max(0.0, std::chrono::duration<double>(now - item.created_at).count()));
       spdlog::info("sink {}: delivered alert {} (attempt {})", name(), item.alert_id, attempts);
       return true;
     }
@@ -222,6 +232,25 @@ struct dispatcher::impl {
     }
     update_gauges();
     co_return report;
+  }
+
+  // The age of the oldest row still waiting, worked out when /metrics is read: a stored age
+  // would stop growing exactly when the sink is stuck. 0 when nothing waits; left out when the
+  // store cannot say.
+  std::optional<double> oldest_pending_age() const {
+    try {
+      auto oldest = store.oldest_pending(name());
+      if (!oldest) {
+        return std::nullopt;
+      }
+      if (!*oldest) {
+        return 0.0;
+      }
+      return std::max(0.0, std::chrono::duration<double>(wall.now() - **oldest).count());
+    } catch (const std::exception& x) {
+      spdlog::warn("sink {}: cannot read the oldest pending alert for /metrics: {}", name(), x.what());
+      return std::nullopt;
+    }
   }
 
   void update_gauges() {
@@ -367,7 +396,31 @@ awaitable<drain_report> dispatcher::drain_once(bool all) {
   co_return co_await impl_->drain(all);
 }
 
+namespace {
+
+// The oldest-pending gauge reads the store through the dispatcher: it lives exactly as long as
+// run(), so that a dispatcher gone (a reload, a sink removed) is never called from /metrics.
+class computed_gauge {
+ public:
+  computed_gauge(metrics& stats, std::string name, metric_labels labels, std::function<std::optional<double>()> read)
+      : stats_(stats), name_(std::move(name)), labels_(std::move(labels)) {
+    stats_.set_computed(name_, labels_, std::move(read));
+  }
+  ~computed_gauge() { stats_.remove_computed(name_, labels_); }
+  computed_gauge(const computed_gauge&) = delete;
+  computed_gauge& operator=(const computed_gauge&) = delete;
+
+ private:
+  metrics& stats_;
+  std::string name_;
+  metric_labels labels_;
+};
+
+}  // namespace
+
 awaitable<void> dispatcher::run() {
+  const computed_gauge oldest(impl_->stats, "rootwatch_outbox_oldest_pending_age_seconds", impl_->labels(),
+                              [p = impl_.get()] { return p->oldest_pending_age(); });
   const int n = std::max(1, impl_->sink.settings.concurrency);
   impl_->lane_timers.clear();
   for (int i = 0; i < n; ++i) {

@@ -617,6 +617,25 @@ result<outbox_counts> state_store::counts(const std::string& sink) {
   return c;
 }
 
+result<std::optional<timestamp>> state_store::oldest_pending(const std::string& sink) {
+  // min() over the (sink, state, ...) index: one row, null when nothing is pending.
+  auto q = db_.prepare("SELECT min(created_at) FROM outbox WHERE sink = ?1 AND state = 'pending'");
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink);
+  std::optional<timestamp> out;
+  auto read = q->for_each_row([&](const statement& row) {
+    if (!row.is_null(0)) {
+      out = from_ms(row.integer(0));
+    }
+  });
+  if (!read) {
+    return read.error();
+  }
+  return out;
+}
+
 result<std::vector<std::pair<std::string, std::int64_t>>> state_store::pending_by_sink() {
   auto q = db_.prepare("SELECT sink, count(*) FROM outbox WHERE state = 'pending' GROUP BY sink ORDER BY sink");
   if (!q) {

@@ -146,6 +146,8 @@ class state_store {
   result<void> mark_dead(std::int64_t seq, int attempts, const std::string& last_error, timestamp now);
 
   result<outbox_counts> counts(const std::string& sink);
+  // When the oldest pending row of `sink` was queued (or requeued); nullopt when none waits.
+  result<std::optional<timestamp>> oldest_pending(const std::string& sink);
 
   // Pending rows per sink name, every sink that has any: rows of a sink that is no longer
   // configured are found here, so that they can be reported instead of waiting unseen.

@@ -106,6 +106,35 @@ TEST_F(watcher_cycle_test, a_listing_slower_than_cycle_timeout_fails_the_cycle_a
   EXPECT_EQ(next.assignments, 6u);
 }
 
+// The first cycle reports what was there before rootwatch looked: its createdOn says how old
+// the tenant's assignments are, not how fast a change is seen, so it stays out of the histogram.
+TEST_F(watcher_cycle_test, detection_latency_leaves_out_the_baseline_and_counts_what_comes_after) {
+  add_assignments(1);
+  auto w = make_watcher();
+  const metric_labels created{{"kind", "assignment.created"}};
+  const auto count = [&] {
+    const auto* h = stats_.find_histogram("rootwatch_detection_latency_seconds", created);
+    return h == nullptr ? 0u : h->count();
+  };
+  const auto first = run_coro(io_, w->cycle());
+  ASSERT_FALSE(first.failure) << message_of(first);
+  ASSERT_EQ(first.alerts, 1u);
+  EXPECT_EQ(count(), 0u);
+
+  fake::role_assignment later;
+  later.role_definition_id = std::string(fake::user_access_administrator_id);
+  later.principal_id = "b0b00000-0000-4000-8000-000000000001";
+  azure_->add_assignment(std::move(later));
+  const auto second = run_coro(io_, w->cycle());
+  ASSERT_FALSE(second.failure) << message_of(second);
+  ASSERT_EQ(second.alerts, 1u);
+  EXPECT_EQ(count(), 1u);
+  // Each cycle asked arm once.
+  const auto* durations = stats_.find_histogram("rootwatch_source_cycle_duration_seconds", {{"source", "arm"}});
+  ASSERT_NE(durations, nullptr);
+  EXPECT_EQ(durations->count(), 2u);
+}
+
 TEST_F(watcher_cycle_test, a_token_endpoint_slower_than_cycle_timeout_fails_the_cycle_and_the_cache_recovers) {
   add_assignments(1);
   slow_every(fake::azure_route::token, 3s, 1);

@@ -44,6 +44,23 @@ class throws_once final : public credential {
   int calls_ = 0;
 };
 
+TEST(token_cache, refreshes_and_failed_ones_are_counted_per_credential_kind) {
+  boost::asio::io_context io;
+  manual_clock wall(timestamp{} + 24h * 365 * 55);
+  metrics stats;
+  token_cache cache(io.get_executor(), std::make_unique<throws_once>(wall), wall, &stats);
+  const metric_labels kind{{"credential", "throws_once"}};
+  // Both series exist before the first refresh, at 0.
+  EXPECT_NE(stats.exposition().find("rootwatch_token_refresh_failures_total{credential=\"throws_once\"} 0\n"),
+            std::string::npos);
+  EXPECT_FALSE(run_coro(io, cache.get(std::string(arm)), 5s));
+  EXPECT_TRUE(run_coro(io, cache.get(std::string(arm)), 5s));
+  // The token is cached: no refresh.
+  EXPECT_TRUE(run_coro(io, cache.get(std::string(arm)), 5s));
+  EXPECT_EQ(stats.value("rootwatch_token_refreshes_total", kind), 2);
+  EXPECT_EQ(stats.value("rootwatch_token_refresh_failures_total", kind), 1);
+}
+
 TEST(token_cache, a_fetch_that_throws_is_an_error_and_the_next_get_fetches_again) {
   boost::asio::io_context io;
   manual_clock wall(timestamp{} + 24h * 365 * 55);
