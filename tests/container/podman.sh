@@ -31,6 +31,8 @@ debian_mirror() {
     grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
     grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}'
   } | grep -E '/debian/?$' | head -n 1
+  # grep fails on a glob that matched nothing (a machine with only sources.list): not an error.
+  return 0
 }
 
 make_base() {
