@@ -5,6 +5,7 @@
 # there, so the Debian 12 base image is made locally from Debian's packages with debootstrap.
 #
 #   podman.sh base            make localhost/debian:bookworm-slim unless it exists
+#   podman.sh usable          base, then run a container from it; exit 77 when podman cannot
 #   podman.sh build ARGS...   podman build --network=host ARGS... (RUN apt-get reaches the mirror)
 #   podman.sh ARGS...         any other podman command, with the same settings
 #
@@ -56,8 +57,21 @@ make_base() {
   rm -rf "$root" "$root.log"
 }
 
+# Podman installed is not podman working: inside a chroot (no mount namespace of its own) it
+# cannot mount a layer or start a container. Such a machine skips the container tests (exit 77),
+# saying why; a machine where podman runs fails them on any other error.
+usable() {
+  local why
+  if ! why=$(make_base 2>&1) || ! why=$(pm run --rm --network=host localhost/debian:bookworm-slim true 2>&1); then
+    echo "SKIPPED: podman is installed but cannot run a container on this machine (a chroot?):" >&2
+    tail -n 3 <<<"$why" >&2
+    exit 77
+  fi
+}
+
 case "${1:-}" in
   base) make_base ;;
+  usable) usable ;;
   build)
     shift
     pm build --network=host "$@"

@@ -31,7 +31,7 @@ step "dpkg -i, then apt-get -f install for the Depends"
 # configuring the package.
 dpkg -i "$ROOTWATCH_DEB" >/tmp/dpkg-i.log 2>&1 || true
 apt-get -f install -y -qq --no-install-recommends >/tmp/apt-f.log 2>&1 || { cat /tmp/dpkg-i.log /tmp/apt-f.log; }
-dpkg-query -W -f='${Status}\n' rootwatch | grep -qx "install ok installed" || fail "rootwatch is not installed"
+grep -qx "install ok installed" <<<"$(dpkg-query -W -f='${Status}\n' rootwatch)" || fail "rootwatch is not installed"
 
 step "rootwatch --version"
 version=$(rootwatch --version) || fail "rootwatch --version failed"
@@ -51,7 +51,7 @@ grep -q '^ExecStart=/usr/bin/rootwatch run --config /etc/rootwatch/rootwatch.tom
 for exe in $(sed -En 's/^Exec[A-Za-z]*=[-@:+!]*([^ ]+).*/\1/p' "$unit"); do
   [ -x "$exe" ] || command -v "$exe" >/dev/null || fail "the unit runs $exe, which is not installed"
 done
-zcat /usr/share/man/man8/rootwatch.8.gz | grep -q '^\.TH ROOTWATCH 8' || fail "no rootwatch(8) man page"
+grep -q '^\.TH ROOTWATCH 8' <<<"$(zcat /usr/share/man/man8/rootwatch.8.gz)" || fail "no rootwatch(8) man page"
 
 step "systemd-analyze"
 verify=$(systemd-analyze verify "$unit" 2>&1)
