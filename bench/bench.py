@@ -217,7 +217,7 @@ class rootwatch:
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path_)
         self.started_at = time.monotonic()
         self.proc_ = subprocess.Popen(
-            [os.path.join(build, "daemon/rootwatch"), "run", "--config", self.config_],
+            self.command_(build),
             stdout=subprocess.DEVNULL,
             stderr=open(os.path.join(work, "rootwatch.log"), "w"),
             env=env,
@@ -266,6 +266,9 @@ class rootwatch:
                 'retry_max_backoff = "1s"',
             ]
         return "\n".join(out) + "\n"
+
+    def command_(self, build):
+        return [os.path.join(build, "daemon/rootwatch"), "run", "--config", self.config_]
 
     def listen_(self):
         while True:
@@ -438,7 +441,8 @@ def percentile(values, q):
 
 def delivery_throughput(build, root, alerts):
     """A backlog of alerts (baseline "alert" over that many assignments) while the sink's URL
-    points at a closed port, then the URL file is switched to the receiver."""
+    points at a closed port, then the URL file is switched to the receiver and the daemon
+    reloaded (SIGHUP)."""
     work = fresh_work(root, "throughput")
     fake = fake_azure(build, work, alerts, page_size=1000)
     url_file = os.path.join(work, "sink-url")
@@ -462,6 +466,8 @@ def delivery_throughput(build, root, alerts):
         with open(url_file + ".tmp", "w") as f:
             f.write(fake.receiver)
         os.rename(url_file + ".tmp", url_file)
+        # A sink's url_file is read when the configuration is loaded: reload it.
+        d.proc_.send_signal(signal.SIGHUP)
         signed = lambda: [x for x in fake.deliveries() if "signature verified" in x[1]]
         wait_until(lambda: len(signed()) >= alerts, 1800, f"{alerts} signed deliveries", step=0.5)
         got = signed()
@@ -498,6 +504,85 @@ def memory_growth(build, root, tenants, checkpoints):
         if d:
             d.stop()
         fake.stop()
+
+
+class valgrind_rootwatch(rootwatch):
+    """The daemon under callgrind, collecting nothing until told to: start-up and warm-up are
+    left out, and instructions do not depend on how busy the shared machine is."""
+
+    def __init__(self, out_file, *args, **kw):
+        self.out_file_ = out_file
+        super().__init__(*args, **kw)
+
+    def command_(self, build):
+        return [
+            "valgrind",
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            f"--callgrind-out-file={self.out_file_}",
+        ] + super().command_(build)
+
+
+def callgrind_cycles(build, root, m, cycles):
+    """Instructions per cycle (1 tenant, m assignments at "/", 1 s interval), and where they go."""
+    if not shutil.which("valgrind"):
+        return None
+    work = fresh_work(root, "callgrind")
+    fake = fake_azure(build, work, m, page_size=100)
+    out_file = os.path.join(work, "callgrind.out")
+    d = valgrind_rootwatch(out_file, build, work, fake, 1, 1)
+    try:
+        wait_until(lambda: d.ready_at, 300, "READY=1 under valgrind")
+        wait_until(lambda: d.cycles() >= 3, 300, "three cycles under valgrind", step=0.5)
+        # The valgrind process is the daemon's pid: callgrind_control finds it by pid.
+        c0 = d.cycles()
+        subprocess.run(["callgrind_control", "--instr=on", str(d.pid)], check=True, capture_output=True)
+        wait_until(lambda: d.cycles() >= c0 + cycles, cycles * 10 + 120, f"{cycles} cycles under valgrind", step=0.5)
+        subprocess.run(["callgrind_control", "--instr=off", str(d.pid)], check=True, capture_output=True)
+        c1 = d.cycles()
+        subprocess.run(["callgrind_control", "--dump", str(d.pid)], check=True, capture_output=True)
+        time.sleep(1)
+    finally:
+        d.stop()
+        fake.stop()
+    dumps = sorted(f for f in os.listdir(work) if f.startswith("callgrind.out"))
+    # The dump taken on request is the one with instructions in it; the last, at exit, is empty.
+    best = None
+    for f in dumps:
+        text = subprocess.run(
+            ["callgrind_annotate", "--inclusive=no", "--threshold=100", os.path.join(work, f)],
+            capture_output=True,
+            text=True,
+        ).stdout
+        total = parse_callgrind_total(text)
+        if total and (best is None or total > best[0]):
+            best = (total, text)
+    if best is None:
+        return None
+    total, text = best
+    return {"cycles": int(c1 - c0), "total": total, "per_cycle": total / (c1 - c0), "text": text}
+
+
+def parse_callgrind_total(text):
+    for line in text.splitlines():
+        if "PROGRAM TOTALS" in line:
+            return int(line.split()[0].replace(",", ""))
+    return None
+
+
+def callgrind_breakdown(text, top):
+    """Self instructions by shared object, and the top functions, from callgrind_annotate."""
+    by_object = {}
+    functions = []
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(.*?)(?: \[(.*)\])?$", line)
+        if not m or "PROGRAM TOTALS" in line:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        obj = os.path.basename(m.group(4) or "?")
+        by_object[obj] = by_object.get(obj, 0) + ir
+        functions.append((ir, m.group(3), obj))
+    return sorted(by_object.items(), key=lambda x: -x[1]), sorted(functions, key=lambda x: -x[0])[:top]
 
 
 def startup_only(build, root, tenants):
@@ -542,7 +627,7 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--source", default=".")
     p.add_argument("--sdk-python", default="/usr/bin/python3")
-    p.add_argument("--only", default="", help="comma list: matrix,sdk,az,latency,throughput,startup,growth")
+    p.add_argument("--only", default="", help="comma list: matrix,sdk,az,latency,throughput,startup,growth,callgrind")
     args = p.parse_args()
     build = os.path.abspath(args.build)
     root = tempfile.mkdtemp(prefix="rootwatch-bench.")
@@ -633,7 +718,7 @@ def main():
         log("throughput")
         t = delivery_throughput(build, root, throughput_alerts)
         out(f"Delivery throughput: backlog of {t['alerts']} alerts (sink URL at a closed port, then its url_file"
-            f" switched to the fake receiver), signed, concurrency 4:")
+            f" switched to the fake receiver, SIGHUP), signed, concurrency 4:")
         out(f"   {t['rate']:.0f} alerts/s from the switch ({t['switch_to_last']:.1f} s; first to last delivery"
             f" {t['first_to_last']:.1f} s); daemon CPU {t['cpu']:.1f} s; unsigned or failed at the receiver:"
             f" {t['unsigned']} (target >= 500/s)")
@@ -656,6 +741,22 @@ def main():
         for c, rss, hwm in g:
             out(f"   after {c:>6} cycles: RSS {rss / 1024:.1f} MiB (peak {hwm / 1024:.1f} MiB)")
         out(f"   growth from {g[0][0]} to {g[-1][0]} cycles: {(g[-1][1] - g[0][1]) / 1024:+.1f} MiB")
+        out("")
+
+    if want("callgrind"):
+        log("callgrind")
+        cg = callgrind_cycles(build, root, 200, 20)
+        if cg is None:
+            out("Callgrind: valgrind not installed or no dump, skipped")
+        else:
+            out(f"Callgrind, 1 tenant, 200 at \"/\" (2 pages), 1 s interval: {cg['per_cycle'] / 1e6:.2f} M instructions"
+                f" per cycle ({cg['total']:,} over {cg['cycles']} cycles; start-up and warm-up not collected)")
+            objects, functions = callgrind_breakdown(cg["text"], 25)
+            out("   self instructions by object: " + ", ".join(
+                f"{o} {ir / cg['total'] * 100:.1f}%" for o, ir in objects[:8]))
+            out("   top functions (self):")
+            for ir, name, obj in functions:
+                out(f"   {ir / cg['total'] * 100:5.1f}%  {name[:100]}  [{obj}]")
         out("")
 
     out(f"load average at end {os.getloadavg()[0]:.2f}")
