@@ -628,6 +628,9 @@ def main():
     p.add_argument("--source", default=".")
     p.add_argument("--sdk-python", default="/usr/bin/python3")
     p.add_argument("--only", default="", help="comma list: matrix,sdk,az,latency,throughput,startup,growth,callgrind")
+    p.add_argument("--tenants", default="", help="comma list overriding the matrix's tenant counts")
+    p.add_argument("--assignments", default="", help="comma list overriding the matrix's assignments at /")
+    p.add_argument("--interval", type=int, default=0, help="poll interval in seconds for every matrix row")
     args = p.parse_args()
     build = os.path.abspath(args.build)
     root = tempfile.mkdtemp(prefix="rootwatch-bench.")
@@ -642,7 +645,12 @@ def main():
         ns, ms = (1, 100, 1000), (0, 10, 200)
         measure_s, min_cycles, latency_interval, elevations = 60, 100, 10, 20
         growth_points, throughput_alerts = (100, 1000, 10000), 10000
-    intervals = {1: 1, 100: 1, 1000: 10}
+    if args.tenants:
+        ns = tuple(int(x) for x in args.tenants.split(","))
+    if args.assignments:
+        ms = tuple(int(x) for x in args.assignments.split(","))
+    # 1 s is the shortest interval; 1000 tenants at 1 s would be 1000 cycles a second.
+    interval_of = lambda n: args.interval or (1 if n <= 100 else 10)
 
     commit = subprocess.run(
         ["git", "-C", args.source, "describe", "--always", "--dirty"], capture_output=True, text=True
@@ -667,7 +675,7 @@ def main():
         for n in ns:
             for m in ms:
                 log(f"matrix {n} x {m}")
-                r = matrix_row(build, root, n, m, intervals[n], measure_s, 2, min_cycles)
+                r = matrix_row(build, root, n, m, interval_of(n), measure_s, 2, min_cycles)
                 rows.append(r)
                 out(f"{r['n']:>7} {r['m']:>5} {str(r['interval']) + ' s':>8} {r['cycles']:>7} {r['cpu_per_100']:>16.3f}"
                     f" {r['cpu_per_100'] * 10:>9.2f} {r['core_share'] * 100:>10.1f}% {r['hwm'] / 1024:>6.1f} MiB"
