@@ -507,7 +507,7 @@ def memory_growth(build, root, tenants, checkpoints):
 
 
 class valgrind_rootwatch(rootwatch):
-    """The daemon under callgrind, collecting nothing until told to: start-up and warm-up are
+    """The daemon under callgrind, instrumenting nothing until told to: start-up and warm-up are
     left out, and instructions do not depend on how busy the shared machine is."""
 
     def __init__(self, out_file, *args, **kw):
@@ -518,7 +518,7 @@ class valgrind_rootwatch(rootwatch):
         return [
             "valgrind",
             "--tool=callgrind",
-            "--collect-atstart=no",
+            "--instr-atstart=no",
             f"--callgrind-out-file={self.out_file_}",
         ] + super().command_(build)
 
@@ -565,9 +565,21 @@ def callgrind_cycles(build, root, m, cycles):
 
 def parse_callgrind_total(text):
     for line in text.splitlines():
-        if "PROGRAM TOTALS" in line:
+        # An empty dump (the one at exit) shows "." for its total.
+        if "PROGRAM TOTALS" in line and line.split()[0] != ".":
             return int(line.split()[0].replace(",", ""))
     return None
+
+
+def short_name(name):
+    """A function name without its file prefix and template arguments, to fit a line."""
+    name = name.split(":", 1)[1] if name.startswith(("???:", "./")) else name
+    name = name.replace("json_abi_v3_11_2::", "").replace("std::__cxx11::", "std::")
+    while True:
+        shorter = re.sub(r"<[^<>]*>", "", name)
+        if shorter == name:
+            return name
+        name = shorter
 
 
 def callgrind_breakdown(text, top):
@@ -581,7 +593,7 @@ def callgrind_breakdown(text, top):
         ir = int(m.group(1).replace(",", ""))
         obj = os.path.basename(m.group(4) or "?")
         by_object[obj] = by_object.get(obj, 0) + ir
-        functions.append((ir, m.group(3), obj))
+        functions.append((ir, short_name(m.group(3)), obj))
     return sorted(by_object.items(), key=lambda x: -x[1]), sorted(functions, key=lambda x: -x[0])[:top]
 
 
@@ -662,7 +674,10 @@ def main():
         lines.append(text)
         print(text, flush=True)
 
-    out(f"rootwatch bench ({'quick' if args.quick else 'full'}), commit {commit}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    parts = "" if not only else ", only " + ",".join(sorted(only))
+    if args.tenants or args.assignments or args.interval:
+        parts += f", matrix tenants {ns} x at / {ms}, interval {args.interval or 'default'}"
+    out(f"rootwatch bench ({'quick' if args.quick else 'full'}{parts}), commit {commit}, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     out(f"machine: {cores} cores, {model}; load average at start {os.getloadavg()[0]:.2f} (shared machine)")
     out(f"daemon: {build}/daemon/rootwatch (release), sources [\"arm\"], ARM page size 100, TLS to the fake")
     out("")
