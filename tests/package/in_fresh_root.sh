@@ -58,15 +58,7 @@ verify=$(systemd-analyze verify "$unit" 2>&1)
 verify_status=$?
 echo "${verify:-systemd-analyze verify: no complaint}"
 [ "$verify_status" -eq 0 ] && [ -z "$verify" ] || fail "systemd-analyze verify $unit complains (status $verify_status)"
-security=$(systemd-analyze security --offline=yes "$unit" 2>&1)
-echo "$security" | tail -n 1
-exposure=$(sed -n 's/.*Overall exposure level for rootwatch\.service: \([0-9.]*\).*/\1/p' <<<"$security")
-if [ -z "$exposure" ]; then
-  fail "no exposure level in: $security"
-elif ! awk -v e="$exposure" -v m="$ROOTWATCH_MAX_EXPOSURE" 'BEGIN { exit !(e <= m) }'; then
-  fail "the unit's exposure level is $exposure, above $ROOTWATCH_MAX_EXPOSURE"
-fi
-echo "unit exposure level: $exposure (at most $ROOTWATCH_MAX_EXPOSURE)"
+bash /pkg/unit_exposure.sh "$unit" "$ROOTWATCH_MAX_EXPOSURE" || fail "systemd-analyze security: see above"
 
 step "remove keeps the state, purge deletes it"
 # What the unit's DynamicUser=yes and StateDirectory=rootwatch leave behind, and an

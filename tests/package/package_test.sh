@@ -103,7 +103,7 @@ fi
 echo "== fresh Debian 12 root ($image)"
 mkdir "$work/pkg"
 cp "$deb" "$work/pkg/"
-cp "$here/in_fresh_root.sh" "$work/pkg/"
+cp "$here/in_fresh_root.sh" "$here/unit_exposure.sh" "$work/pkg/"
 upstream_version=$(field Version)
 upstream_version=${upstream_version%-*}
 if ! podman_run run --rm --network=host --volume "$work/pkg:/pkg:ro" \
