@@ -159,8 +159,7 @@ TEST(status_page, chromium_renders_the_firing_alert_and_its_delivery) {
   // The delivery is marked after the receiver's 2xx: wait for the page to say so.
   ASSERT_TRUE(wait_until([&] {
     const auto page = http_get_local(port, "/");
-    return page.status == 200 && contains(page.body, "class=\"b good\">delivered<") &&
-           contains(page.body, "1 firing");
+    return page.status == 200 && contains(page.body, "class=\"b good\">delivered<") && contains(page.body, "1 firing");
   })) << http_get_local(port, "/").body;
 
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
@@ -187,8 +186,8 @@ TEST(status_page, chromium_renders_the_firing_alert_and_its_delivery) {
        std::vector<std::pair<std::string, std::string>>{{"phone.png", "412,915"}, {"desktop.png", "1366,900"}}) {
     const auto path = shots / name;
     fs::remove(path);
-    const auto shot = chromium(env.dir(), {"--hide-scrollbars", "--screenshot=" + path.string(),
-                                           "--window-size=" + size, url});
+    const auto shot =
+        chromium(env.dir(), {"--hide-scrollbars", "--screenshot=" + path.string(), "--window-size=" + size, url});
     ASSERT_EQ(shot.code, 0) << shot.err;
     ASSERT_TRUE(fs::exists(path)) << shot.err;
     EXPECT_GT(fs::file_size(path), 10'000u) << path;
