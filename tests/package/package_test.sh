@@ -15,7 +15,7 @@ PATH=$PATH:/usr/sbin:/sbin
 
 here=$(cd "$(dirname "$0")" && pwd)
 [ "${1:-}" = DEB ] && [ $# -eq 2 ] || { echo "usage: $0 DEB FILE.deb" >&2; exit 2; }
-deb=$(realpath "$2")
+deb=$(realpath -m "$2")
 image=${ROOTWATCH_TEST_BASE_IMAGE:-localhost/debian:bookworm-slim}
 max_exposure=${ROOTWATCH_MAX_EXPOSURE:-1.5}
 have_podman() { command -v podman >/dev/null && command -v runc >/dev/null; }
