@@ -69,6 +69,9 @@ struct activity_log_settings {
 
 struct azure_state {
   std::string tenant_id;
+  // Any GUID names a tenant whose directory and role assignments are this one's: the bench's
+  // way to a thousand tenants with a state row each, on one fake.
+  bool mirror_tenants = false;
   std::string base_url;
   std::map<std::string, app_registration> apps;  // by lower-case client id
   std::map<std::string, user_account> users;     // by lower-case UPN

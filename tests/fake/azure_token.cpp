@@ -251,7 +251,9 @@ handled handle_token(azure_state& st, const net::server_request& req, const pars
                   "not a POST");
   }
   const auto segments = split(target.path, '/');  // "", tenant, "oauth2", "v2.0", "token"
-  if (segments.size() < 2 || !iequals(segments[1], st.tenant_id)) {
+  const bool known =
+      segments.size() >= 2 && (iequals(segments[1], st.tenant_id) || (st.mirror_tenants && is_guid(segments[1])));
+  if (!known) {
     return t.fail({400, "invalid_request", 90002,
                    fmt::format("Tenant '{}' not found. Check to make sure you have the correct tenant ID and are "
                                "signing into the correct cloud.",

@@ -65,6 +65,7 @@ json state_json(const azure_state& st) {
           {"page_size", st.page_size},
           {"token_lifetime_seconds", st.token_lifetime.count()},
           {"null_next_link", st.null_next_link},
+          {"mirror_tenants", st.mirror_tenants},
           {"next_link_override", st.next_link_override.empty() ? json() : json(st.next_link_override)},
           {"clock_offset_seconds", st.clock_offset.count()},
           {"tokens_issued", st.tokens.size()},
@@ -201,6 +202,9 @@ net::server_response post_settings(azure_state& st, const net::server_request& r
     st.next_link_override = body.at("next_link_override").get<std::string>();
   } else if (body.contains("next_link_override") && body.at("next_link_override").is_null()) {
     st.next_link_override.clear();
+  }
+  if (body.contains("mirror_tenants") && body.at("mirror_tenants").is_boolean()) {
+    st.mirror_tenants = body.at("mirror_tenants").get<bool>();
   }
   if (body.contains("token_prefix") && body.at("token_prefix").is_string()) {
     st.token_prefix = body.at("token_prefix").get<std::string>();

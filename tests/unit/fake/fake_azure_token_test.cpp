@@ -66,6 +66,21 @@ TEST_F(token_endpoint, unknown_tenant) {
   expect_aad_error(r, 400, "invalid_request", 90002);
 }
 
+TEST_F(token_endpoint, mirrored_tenants_answer_for_any_guid_and_only_when_asked) {
+  const std::string other = "0a1b2c3d-0000-4000-8000-00000000beef";
+  expect_aad_error(post_token(good_client(app_secret), other), 400, "invalid_request", 90002);
+  auto r = fetch(ca_.ca_pem(), "POST", azure_->base_url() + "/_fake/settings", {}, R"({"mirror_tenants":true})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body).at("mirror_tenants"), true);
+  EXPECT_EQ(post_token(good_client(app_secret), other).status, 200);
+  // Still a tenant id: a GUID, not any path.
+  expect_aad_error(post_token(good_client(app_secret), "contoso"), 400, "invalid_request", 90002);
+  r = fetch(ca_.ca_pem(), "POST", azure_->base_url() + "/_fake/settings", {}, R"({"mirror_tenants":false})");
+  ASSERT_TRUE(r);
+  expect_aad_error(post_token(good_client(app_secret), other), 400, "invalid_request", 90002);
+}
+
 TEST_F(token_endpoint, unknown_client) {
   const auto r = post_token(good_client(app_secret, arm_scope, "99999999-9999-4999-8999-999999999999"));
   expect_aad_error(r, 400, "unauthorized_client", 700016);
