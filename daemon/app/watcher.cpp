@@ -2,6 +2,7 @@
 
 #include "app/credential_factory.hpp"
 #include "app/cycle_deadline.hpp"
+#include "app/cycle_schedule.hpp"
 #include "app/detection_latency.hpp"
 #include "app/principal_names.hpp"
 #include "app/secrets.hpp"
@@ -731,6 +732,7 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
 }
 
 awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) {
+  std::size_t completed = 0;
   while (!impl_->stopping) {
     const auto started = std::chrono::steady_clock::now();
     const auto report = co_await cycle();
@@ -745,10 +747,9 @@ awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) 
     if (impl_->stopping) {
       break;
     }
-    const auto interval = tenant_.poll_interval;
-    const auto jitter = milliseconds{
-        static_cast<std::int64_t>(static_cast<double>(interval.count()) * 0.1 * impl_->svc.random.uniform01())};
-    impl_->timer.expires_at(started + interval + jitter);
+    ++completed;
+    impl_->timer.expires_at(started +
+                            next_cycle_after(tenant_.poll_interval, slot_, completed, impl_->svc.random.uniform01()));
     co_await impl_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }

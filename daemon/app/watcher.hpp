@@ -68,9 +68,12 @@ class watcher {
   // with kind timeout; nothing thrown inside leaves it: an exception fails the cycle as an
   // error of kind internal (invariants 9 and 10).
   awaitable<cycle_report> cycle();
-  // cycle() every poll_interval (plus up to 10% jitter so tenants drift apart) until stop().
+  // cycle() every poll_interval (plus up to 10% jitter so tenants drift apart) until stop(),
+  // the second one brought forward to the tenant's slot (see cycle_schedule.hpp).
   // `on_cycle` sees every report (health, STATUS=).
   awaitable<void> run(std::function<void(const cycle_report&)> on_cycle);
+  // This tenant's place among the generation's tenants, in (0, 1]; 1 unless set.
+  void set_slot(double slot) { slot_ = slot; }
   void stop();
 
  private:
@@ -99,6 +102,7 @@ class watcher {
   struct impl;
   std::unique_ptr<impl> impl_;
   config::tenant_settings tenant_;
+  double slot_ = 1.0;
 };
 
 }  // namespace rootwatch::app

@@ -1,0 +1,57 @@
+#include "app/cycle_schedule.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace rootwatch::app {
+namespace {
+
+TEST(tenant_slot, spreads_the_tenants_evenly_and_keeps_the_whole_interval_for_the_last) {
+  EXPECT_DOUBLE_EQ(tenant_slot(0, 1), 1.0);
+  EXPECT_DOUBLE_EQ(tenant_slot(0, 4), 0.25);
+  EXPECT_DOUBLE_EQ(tenant_slot(1, 4), 0.5);
+  EXPECT_DOUBLE_EQ(tenant_slot(3, 4), 1.0);
+  std::set<double> slots;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    const double s = tenant_slot(i, 1000);
+    EXPECT_GT(s, 0.0);
+    EXPECT_LE(s, 1.0);
+    slots.insert(s);
+  }
+  EXPECT_EQ(slots.size(), 1000u);
+}
+
+TEST(tenant_slot, out_of_range_is_the_whole_interval) {
+  EXPECT_DOUBLE_EQ(tenant_slot(0, 0), 1.0);
+  EXPECT_DOUBLE_EQ(tenant_slot(5, 5), 1.0);
+}
+
+TEST(next_cycle_after, the_second_cycle_comes_at_the_slot_never_later_than_an_interval) {
+  const milliseconds minute{60'000};
+  EXPECT_EQ(next_cycle_after(minute, 0.25, 1, 0.9), milliseconds{15'000});
+  EXPECT_EQ(next_cycle_after(minute, 1.0, 1, 0.9), minute);
+  EXPECT_EQ(next_cycle_after(minute, 0.001, 1, 0.0), milliseconds{60});
+}
+
+TEST(next_cycle_after, later_cycles_are_an_interval_apart_plus_up_to_ten_percent) {
+  const milliseconds minute{60'000};
+  EXPECT_EQ(next_cycle_after(minute, 0.25, 2, 0.0), minute);
+  EXPECT_EQ(next_cycle_after(minute, 0.25, 2, 0.5), milliseconds{63'000});
+  EXPECT_EQ(next_cycle_after(minute, 0.25, 1000, 0.999), milliseconds{65'994});
+}
+
+TEST(next_cycle_after, a_slot_out_of_range_is_the_whole_interval_and_randomness_is_clamped) {
+  const milliseconds s10{10'000};
+  EXPECT_EQ(next_cycle_after(s10, 0.0, 1, 0.5), s10);
+  EXPECT_EQ(next_cycle_after(s10, -1.0, 1, 0.5), s10);
+  EXPECT_EQ(next_cycle_after(s10, 2.0, 1, 0.5), s10);
+  EXPECT_EQ(next_cycle_after(s10, std::numeric_limits<double>::quiet_NaN(), 1, 0.5), s10);
+  EXPECT_EQ(next_cycle_after(s10, 0.5, 3, 7.0), milliseconds{11'000});
+  EXPECT_EQ(next_cycle_after(s10, 0.5, 3, -7.0), s10);
+}
+
+}  // namespace
+}  // namespace rootwatch::app
