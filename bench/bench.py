@@ -147,7 +147,13 @@ class fake_azure:
         self.call(
             "POST",
             "/_fake/settings",
-            {"page_size": page_size, "mirror_tenants": True, "activity_log": {"record_calls": False}},
+            {
+                "page_size": page_size,
+                "mirror_tenants": True,
+                "activity_log": {"record_calls": False},
+                # Resource Graph's quota is per user and tenant; the fake has one for all of them.
+                "graph": {"quota_limit": 1000000},
+            },
         )
 
     def read_(self):

@@ -18,14 +18,21 @@ void notify(const std::string& message) {
 }  // namespace
 
 void systemd_notifier::ready(std::string_view status) {
+  last_status_ = status;
   notify(fmt::format("READY=1\nSTATUS={}", status));
 }
 
-void systemd_notifier::status(std::string_view status) {
+bool systemd_notifier::status(std::string_view status) {
+  if (status == last_status_) {
+    return false;
+  }
+  last_status_ = status;
   notify(fmt::format("STATUS={}", status));
+  return true;
 }
 
 void systemd_notifier::stopping() {
+  last_status_ = "stopping";
   notify("STOPPING=1\nSTATUS=stopping");
 }
 
@@ -34,6 +41,7 @@ void systemd_notifier::reloading() {
   struct timespec ts {};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const long long usec = static_cast<long long>(ts.tv_sec) * 1000000LL + ts.tv_nsec / 1000;
+  last_status_ = "reloading configuration";
   notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading configuration", usec));
 }
 

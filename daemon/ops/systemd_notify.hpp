@@ -7,6 +7,7 @@
 #include "common/time.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace rootwatch::ops {
@@ -14,12 +15,18 @@ namespace rootwatch::ops {
 class systemd_notifier {
  public:
   void ready(std::string_view status);
-  void status(std::string_view status);
+  // Sent only when it differs from the last STATUS= sent: it is set after every cycle of every
+  // tenant, and a thousand tenants would otherwise open a socket a thousand times a minute to
+  // say the same line. Returns whether it was sent.
+  bool status(std::string_view status);
   void stopping();
   void reloading();
   void watchdog();
   // Half of WatchdogSec when the unit asks for a watchdog.
   std::optional<milliseconds> watchdog_interval() const;
+
+ private:
+  std::string last_status_;
 };
 
 }  // namespace rootwatch::ops
