@@ -8,7 +8,9 @@
 #     cmake --preset release && cmake --build --preset release -j2 --target rootwatch rootwatch-fake
 #   --quick: 1 and 100 tenants x 0 and 200 assignments, 2 s latency interval (about 15 minutes);
 #   without it: 1, 100, 1000 x 0, 10, 200 and a 10 s latency interval (about 45 minutes).
-#   --tenants 1000 --assignments 0,200 --interval 60: other matrix rows (and --only to pick parts).
+#   --tenants 1000 --assignments 0,200 --interval 60: other matrix rows (and --only to pick parts);
+#   --sources arm,resource_graph,activity_log,entra_audit: the matrix's and callgrind's sources
+#   (arm alone unless given; the "target" part always uses all four).
 # The SDK peer needs Debian's python3-azure (apt-get install python3-azure) under /usr/bin/python3;
 # the CLI floor needs azure-cli and is skipped with a message without it.
 set -euo pipefail
