@@ -254,7 +254,8 @@ struct https_client::impl {
     hreq.target(u.target);
     hreq.version(11);
     hreq.set(http::field::host, host_header(u));
-    hreq.set(http::field::user_agent, std::string("rootwatch/") + version);
+    static const std::string user_agent = std::string("rootwatch/") + version;
+    hreq.set(http::field::user_agent, user_agent);
     for (const auto& h : req.headers) {
       hreq.set(h.name, h.value);
     }
