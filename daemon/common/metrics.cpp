@@ -9,23 +9,37 @@ namespace rootwatch {
 namespace {
 
 // Prometheus spells the special values its own way; fmt would write "inf" and "nan".
-std::string format_value(double v) {
+void append_value(std::string& out, double v) {
   if (std::isnan(v)) {
-    return "NaN";
+    out += "NaN";
+  } else if (std::isinf(v)) {
+    out += v > 0 ? "+Inf" : "-Inf";
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
   }
-  if (std::isinf(v)) {
-    return v > 0 ? "+Inf" : "-Inf";
-  }
-  return fmt::format("{}", v);
 }
 
-// `labels` rendered, then one more label: `{a="1",le="0.5"}`.
-std::string with_label(const std::string& labels, std::string_view extra) {
-  return labels.empty() ? fmt::format("{{{}}}", extra) : fmt::format("{{{},{}}}", labels, extra);
+std::string format_value(double v) {
+  std::string out;
+  append_value(out, v);
+  return out;
 }
 
-std::string braced(const std::string& labels) {
-  return labels.empty() ? std::string{} : "{" + labels + "}";
+void append_count(std::string& out, std::uint64_t n) {
+  const fmt::format_int text(n);
+  out.append(text.data(), text.size());
+}
+
+// `name{labels} ` (or `name ` without labels): the start of one sample line.
+void append_series(std::string& out, std::string_view name, std::string_view suffix, const std::string& labels) {
+  out += name;
+  out += suffix;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
 }
 
 std::string_view type_name(metrics::type t) {
@@ -141,40 +155,81 @@ void metrics::remove_computed(std::string_view name, const metric_labels& labels
   }
 }
 
+// Appended piece by piece rather than formatted per line: a scrape writes every bucket of
+// every series, and the bucket edges are formatted once per family, not once per series.
 void metrics::write_histograms(std::string& out, std::string_view name, const family& f) const {
-  auto to = std::back_inserter(out);
+  std::vector<std::string> family_edges;
+  family_edges.reserve(f.bounds.size());
+  for (const double b : f.bounds) {
+    family_edges.push_back(format_value(b));
+  }
+  std::vector<std::string> own_edges;
   for (const auto& [labels, h] : f.histograms) {
     const auto& bounds = h.upper_bounds();
-    for (std::size_t i = 0; i <= bounds.size(); ++i) {
-      const std::string le = i < bounds.size() ? format_value(bounds[i]) : "+Inf";
-      fmt::format_to(to, "{}_bucket{} {}\n", name, with_label(labels, fmt::format("le=\"{}\"", le)), h.cumulative(i));
+    const std::vector<std::string>* edges = &family_edges;
+    if (bounds != f.bounds) {  // a series made before its family was described
+      own_edges.clear();
+      for (const double b : bounds) {
+        own_edges.push_back(format_value(b));
+      }
+      edges = &own_edges;
     }
-    fmt::format_to(to, "{}_sum{} {}\n", name, braced(labels), format_value(h.sum()));
-    fmt::format_to(to, "{}_count{} {}\n", name, braced(labels), h.count());
+    for (std::size_t i = 0; i <= bounds.size(); ++i) {
+      out += name;
+      out += "_bucket{";
+      if (!labels.empty()) {
+        out += labels;
+        out += ',';
+      }
+      out += "le=\"";
+      out += i < bounds.size() ? std::string_view((*edges)[i]) : std::string_view("+Inf");
+      out += "\"} ";
+      append_count(out, h.cumulative(i));
+      out += '\n';
+    }
+    append_series(out, name, "_sum", labels);
+    append_value(out, h.sum());
+    out += '\n';
+    append_series(out, name, "_count", labels);
+    append_count(out, h.count());
+    out += '\n';
   }
 }
 
 std::string metrics::exposition() const {
   std::string out;
-  auto to = std::back_inserter(out);
+  out.reserve(last_size_ + last_size_ / 8);
   for (const auto& [name, f] : families_) {
     if (!f.help.empty()) {
-      fmt::format_to(to, "# HELP {} {}\n", name, f.help);
+      out += "# HELP ";
+      out += name;
+      out += ' ';
+      out += f.help;
+      out += '\n';
     }
-    fmt::format_to(to, "# TYPE {} {}\n", name, type_name(f.kind));
+    out += "# TYPE ";
+    out += name;
+    out += ' ';
+    out += type_name(f.kind);
+    out += '\n';
     if (f.kind == type::histogram) {
       write_histograms(out, name, f);
       continue;
     }
     for (const auto& [labels, v] : f.values) {
-      fmt::format_to(to, "{}{} {}\n", name, braced(labels), format_value(v));
+      append_series(out, name, "", labels);
+      append_value(out, v);
+      out += '\n';
     }
     for (const auto& [labels, read] : f.computed) {
       if (const auto v = read()) {
-        fmt::format_to(to, "{}{} {}\n", name, braced(labels), format_value(*v));
+        append_series(out, name, "", labels);
+        append_value(out, *v);
+        out += '\n';
       }
     }
   }
+  last_size_ = out.size();
   return out;
 }
 

@@ -73,6 +73,7 @@ class metrics {
   family& family_of(std::string_view name);
   void write_histograms(std::string& out, std::string_view name, const family& f) const;
   std::map<std::string, family, std::less<>> families_;
+  mutable std::size_t last_size_ = 0;  // of the last exposition: the next one reserves about that
 };
 
 }  // namespace rootwatch

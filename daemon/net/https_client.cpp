@@ -33,8 +33,14 @@ constexpr std::uint32_t header_limit = 64 * 1024;
 struct connection {
   connection(const asio::any_io_executor& ex, ssl::context& ctx) : stream(ex, ctx) {}
   beast::ssl_stream<beast::tcp_stream> stream;
-  beast::flat_buffer buffer;  // per connection: bytes read past one answer belong to the next
+  beast::flat_buffer buffer;   // per connection: bytes read past one answer belong to the next
+  bool session_saved = false;  // its TLS session is kept for the next connection to the host
 };
+
+struct session_free {
+  void operator()(SSL_SESSION* s) const { SSL_SESSION_free(s); }
+};
+using session_ptr = std::unique_ptr<SSL_SESSION, session_free>;
 
 struct exchange_result {
   result<response> answer;
@@ -125,7 +131,44 @@ struct https_client::impl {
   rng& random;
   const clock& wall;
   std::map<std::string, std::vector<std::unique_ptr<connection>>> idle;
+  // The last resumable TLS session per host:port, so that a new connection to a host resumes
+  // instead of paying a full handshake (1000 tenants reconnecting after a reload or an idle
+  // close). Keyed like the pool: a session only ever goes back to the host name it was
+  // verified for, and it carries that verification (the certificate is not sent again).
+  std::map<std::string, session_ptr, std::less<>> sessions;
   std::size_t opened = 0;
+  std::size_t resumed = 0;
+
+  // After an answer: TLS 1.3 tickets arrive after the handshake, so the session is resumable
+  // once the first answer has been read. A copy is kept: OpenSSL marks a connection's own
+  // session not resumable when the connection is dropped without a TLS close.
+  void save_session(const std::string& key, connection& c) {
+    if (c.session_saved) {
+      return;
+    }
+    const SSL_SESSION* s = SSL_get0_session(c.stream.native_handle());
+    if (s == nullptr || SSL_SESSION_is_resumable(s) != 1) {
+      return;
+    }
+    if (session_ptr copy{SSL_SESSION_dup(s)}) {
+      sessions.insert_or_assign(key, std::move(copy));
+      c.session_saved = true;
+    }
+  }
+
+  // Offers the kept session to a new connection; the server may still insist on a full
+  // handshake, which OpenSSL then does by itself.
+  void offer_session(const std::string& key, connection& c) {
+    const auto it = sessions.find(key);
+    if (it == sessions.end()) {
+      return;
+    }
+    if (SSL_SESSION_is_resumable(it->second.get()) != 1 ||
+        SSL_set_session(c.stream.native_handle(), it->second.get()) != 1) {
+      sessions.erase(it);
+      ERR_clear_error();
+    }
+  }
 
   std::unique_ptr<connection> take_idle(const std::string& key) {
     auto it = idle.find(key);
@@ -164,7 +207,7 @@ struct https_client::impl {
     co_return endpoints;
   }
 
-  awaitable<result<std::unique_ptr<connection>>> open(const url_parts& u, const request& req,
+  awaitable<result<std::unique_ptr<connection>>> open(const std::string& key, const url_parts& u, const request& req,
                                                       steady::time_point deadline) {
     auto endpoints = co_await resolve(u, req, deadline);
     if (!endpoints) {
@@ -183,15 +226,23 @@ struct https_client::impl {
     }
     c->stream.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
     c->stream.set_verify_callback(ssl::host_name_verification(u.host));
+    offer_session(key, *c);
     tcp_layer.expires_at(deadline);
     auto [handshake_ec] = co_await c->stream.async_handshake(ssl::stream_base::client, use_tuple);
     if (handshake_ec) {
+      // Some servers fail the handshake outright on a session they cannot resume (one that
+      // asks for client certificates without a session context): forget it, so that the next
+      // connection (send() makes it at once) does a full handshake.
+      sessions.erase(key);
       if (auto verify = verification_error(req, u, handshake_ec, c->stream.native_handle())) {
         co_return *verify;
       }
       co_return transport_error(req, handshake_ec, "TLS handshake");
     }
     ++opened;
+    if (SSL_session_reused(c->stream.native_handle()) == 1) {
+      ++resumed;
+    }
     co_return c;
   }
 
@@ -203,7 +254,8 @@ struct https_client::impl {
     hreq.target(u.target);
     hreq.version(11);
     hreq.set(http::field::host, host_header(u));
-    hreq.set(http::field::user_agent, std::string("rootwatch/") + version);
+    static const std::string user_agent = std::string("rootwatch/") + version;
+    hreq.set(http::field::user_agent, user_agent);
     for (const auto& h : req.headers) {
       hreq.set(h.name, h.value);
     }
@@ -243,7 +295,7 @@ struct https_client::impl {
 
 https_client::https_client(asio::any_io_executor ex, std::shared_ptr<client_tls> tls, rng& random,
                            const clock& wall_clock)
-    : impl_(new impl{std::move(ex), std::move(tls), random, wall_clock, {}, 0}) {}
+    : impl_(new impl{std::move(ex), std::move(tls), random, wall_clock, {}, {}, 0, 0}) {}
 
 https_client::~https_client() = default;
 
@@ -253,6 +305,10 @@ void https_client::close_idle() {
 
 std::size_t https_client::connections_opened() const {
   return impl_->opened;
+}
+
+std::size_t https_client::sessions_resumed() const {
+  return impl_->resumed;
 }
 
 awaitable<result<response>> https_client::send(request req) {
@@ -267,7 +323,11 @@ awaitable<result<response>> https_client::send(request req) {
     auto c = impl_->take_idle(key);
     const bool reused = c != nullptr;
     if (!c) {
-      auto opened = co_await impl_->open(*u, req, deadline);
+      const bool offered_session = impl_->sessions.contains(key);
+      auto opened = co_await impl_->open(key, *u, req, deadline);
+      if (!opened && offered_session && opened.error().kind == error_kind::network && opened.error().retryable) {
+        continue;  // once: the session is forgotten, the next handshake is a full one
+      }
       if (!opened) {
         const result<response> failed = opened.error();
         trace_exchange(req, failed, started);
@@ -281,6 +341,9 @@ awaitable<result<response>> https_client::send(request req) {
     // de-duplicate on the alert id, which makes a repeated POST harmless.
     if (!ex.answer && reused && !ex.got_response_bytes && ex.answer.error().kind == error_kind::network) {
       continue;
+    }
+    if (ex.answer) {
+      impl_->save_session(key, *c);
     }
     if (ex.answer && ex.keep_alive) {
       impl_->give_back(key, std::move(c));

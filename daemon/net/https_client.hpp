@@ -34,11 +34,14 @@ class https_client {
   // hears of every attempt and of every wait the server asked for.
   awaitable<result<response>> send_with_retry(request req, retry_policy policy, exchange_observer* observer = nullptr);
 
-  // Closes pooled connections (on reload, and in tests to force new connections).
+  // Closes pooled connections (on reload, and in tests to force new connections). The TLS
+  // sessions stay: the next connection to a host resumes one.
   void close_idle();
 
   // Connections opened so far; tests use it to see reuse.
   std::size_t connections_opened() const;
+  // Of those, the ones whose TLS handshake resumed an earlier session of the same host.
+  std::size_t sessions_resumed() const;
 
  private:
   struct impl;

@@ -125,6 +125,49 @@ TEST(metrics, families_are_written_in_name_order_each_with_one_header) {
             "rootwatch_b_total{x=\"2\"} 1\n");
 }
 
+TEST(metrics, refs_stay_valid_when_other_series_and_families_are_added) {
+  metrics m;
+  auto hits = m.ref("rootwatch_hits_total", {{"source", "arm"}});
+  auto& latency = m.histogram_ref("rootwatch_latency_seconds", {{"source", "arm"}});
+  hits.add();
+  latency.observe(0.5);
+  // Enough new series and families to rebalance and grow every container inside.
+  for (int i = 0; i < 500; ++i) {
+    m.add("rootwatch_hits_total", {{"source", "s" + std::to_string(i)}});
+    m.add("rootwatch_family_" + std::to_string(i) + "_total");
+    m.observe("rootwatch_latency_seconds", {{"source", "s" + std::to_string(i)}}, 1);
+  }
+  hits.add(2);
+  latency.observe(1.5);
+  EXPECT_EQ(m.value("rootwatch_hits_total", {{"source", "arm"}}), 3);
+  EXPECT_EQ(hits.value(), 3);
+  const auto* h = m.find_histogram("rootwatch_latency_seconds", {{"source", "arm"}});
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->count(), 2u);
+  EXPECT_EQ(h->sum(), 2);
+  EXPECT_NE(m.exposition().find("rootwatch_hits_total{source=\"arm\"} 3\n"), std::string::npos);
+}
+
+TEST(metrics, histograms_are_written_bucket_by_bucket_each_series_with_its_own_edges) {
+  metrics m;
+  // A series made before its family is described keeps the edges it was made with.
+  m.observe("rootwatch_wait_seconds", {{"sink", "early"}}, 7);
+  m.describe_histogram("rootwatch_wait_seconds", "Waits.", {0.25, 1});
+  m.observe("rootwatch_wait_seconds", {{"sink", "soc"}}, 0.5);
+  m.observe("rootwatch_wait_seconds", {{"sink", "soc"}}, 3);
+  EXPECT_EQ(m.exposition(),
+            "# HELP rootwatch_wait_seconds Waits.\n"
+            "# TYPE rootwatch_wait_seconds histogram\n"
+            "rootwatch_wait_seconds_bucket{sink=\"early\",le=\"+Inf\"} 1\n"
+            "rootwatch_wait_seconds_sum{sink=\"early\"} 7\n"
+            "rootwatch_wait_seconds_count{sink=\"early\"} 1\n"
+            "rootwatch_wait_seconds_bucket{sink=\"soc\",le=\"0.25\"} 0\n"
+            "rootwatch_wait_seconds_bucket{sink=\"soc\",le=\"1\"} 1\n"
+            "rootwatch_wait_seconds_bucket{sink=\"soc\",le=\"+Inf\"} 2\n"
+            "rootwatch_wait_seconds_sum{sink=\"soc\"} 3.5\n"
+            "rootwatch_wait_seconds_count{sink=\"soc\"} 2\n");
+}
+
 TEST(metrics, an_empty_registry_writes_nothing) {
   EXPECT_EQ(metrics{}.exposition(), "");
 }

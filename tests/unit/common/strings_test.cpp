@@ -8,6 +8,17 @@
 namespace rootwatch {
 namespace {
 
+TEST(strings, case_folding_is_ascii_only_and_leaves_other_bytes_alone) {
+  // "Ä" in UTF-8 and bytes above 0x7f are not letters to fold; '@' and '[' border 'A' and 'Z'.
+  EXPECT_EQ(to_lower("\xc3\x84"
+                     "BC@[\xff"),
+            "\xc3\x84"
+            "bc@[\xff");
+  EXPECT_FALSE(iequals("\xc3\x84", "\xc3\xa4"));
+  EXPECT_FALSE(iequals("@", "`"));
+  EXPECT_TRUE(iequals("Content-TYPE", "content-type"));
+}
+
 TEST(strings, to_lower_and_case_insensitive_compare) {
   EXPECT_EQ(to_lower("User Access ADMINISTRATOR 42/"), "user access administrator 42/");
   EXPECT_TRUE(iequals("Owner", "oWNER"));

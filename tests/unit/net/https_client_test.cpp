@@ -173,6 +173,59 @@ TEST_F(https_client_test, does_not_retry_a_final_status) {
   EXPECT_EQ(receiver_->deliveries().size(), 1u);
 }
 
+TEST_F(https_client_test, a_new_connection_to_the_same_host_resumes_the_tls_session) {
+  auto first = send(post());
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(client_->sessions_resumed(), 0u);
+  client_->close_idle();
+  auto second = send(post());
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(client_->connections_opened(), 2u);
+  EXPECT_EQ(client_->sessions_resumed(), 1u);
+  EXPECT_EQ(receiver_->deliveries().size(), 2u);
+}
+
+TEST_F(https_client_test, a_session_is_only_offered_to_the_host_name_it_was_verified_for) {
+  auto first = send(post());
+  ASSERT_TRUE(first) << first.error().message;
+  client_->close_idle();
+  // The same server under another name: the certificate is checked again for that name.
+  auto other = post();
+  other.url = "https://localhost:" + std::to_string(receiver_->port()) + "/hook";
+  auto second = send(other);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(client_->connections_opened(), 2u);
+  EXPECT_EQ(client_->sessions_resumed(), 0u);
+}
+
+TEST_F(https_client_test, a_server_that_asks_for_a_client_certificate_resumes_too) {
+  receiver_->stop();
+  fake::receiver_options o;
+  o.certificate = ca_.issue("localhost");
+  o.address = "127.0.0.1";
+  o.client_ca_pem = ca_.ca_pem();
+  auto r = fake::fake_receiver::start(std::move(o));
+  ASSERT_TRUE(r) << r.error().message;
+  receiver_ = std::move(*r);
+  const auto leaf = ca_.issue("rootwatch-client");
+  client_identity id;
+  id.certificate_pem = leaf.cert_pem;
+  id.key_pem = leaf.key_pem;
+  id.certificate_source = "client.pem";
+  id.key_source = "client.key";
+  auto tls = client_tls::make(ca_file_, &id);
+  ASSERT_TRUE(tls) << tls.error().message;
+  https_client mtls(io_.get_executor(), *tls, random_, wall_);
+  auto first = run_coro(io_, mtls.send(post()));
+  ASSERT_TRUE(first) << first.error().message;
+  mtls.close_idle();
+  auto second = run_coro(io_, mtls.send(post()));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(mtls.connections_opened(), 2u);
+  EXPECT_EQ(mtls.sessions_resumed(), 1u);
+  ASSERT_EQ(receiver_->deliveries().size(), 2u);
+}
+
 class https_client_azure_test : public https_client_test {
  protected:
   void SetUp() override {
