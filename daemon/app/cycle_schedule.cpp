@@ -5,6 +5,14 @@
 
 namespace rootwatch::app {
 
+milliseconds first_cycle_delay(std::size_t index, std::size_t count, milliseconds interval) {
+  if (count == 0 || index >= count || interval.count() <= 0) {
+    return milliseconds{0};
+  }
+  const auto window = std::min(interval, first_cycle_window);
+  return milliseconds{window.count() * static_cast<std::int64_t>(index) / static_cast<std::int64_t>(count)};
+}
+
 double tenant_slot(std::size_t index, std::size_t count) {
   if (count == 0 || index >= count) {
     return 1.0;

@@ -1,18 +1,25 @@
 #pragma once
 
-// When a tenant's next cycle starts. Every tenant's first cycle runs at once (a start or a
-// reload must not delay detection); without more, a thousand tenants would then wake together
-// every interval, open a connection each and hold a thousand TLS buffers at the same moment.
-// So each tenant has a slot in (0, 1] of the interval, spread evenly over the tenants: its
-// second cycle is brought forward to that slot (never later than one interval after the
-// first), and from then on the cycles are an interval apart, plus up to 10% jitter so that
-// tenants keep drifting apart rather than back together.
+// When a tenant's cycles start. A thousand tenants that woke together would open a connection
+// each and hold a thousand TLS buffers at the same moment, every interval. So:
+// - the first cycles, at a start or a reload, are spread over a short window (at most 10 s, and
+//   never more than the interval): the tenant of index i of n starts i/n of the way into it, so
+//   the first tenant starts at once and none waits long for its first look;
+// - each tenant has a slot in (0, 1] of the interval, spread evenly over the tenants: its second
+//   cycle is brought forward to that slot (never later than one interval after the first);
+// - from then on the cycles are an interval apart, plus up to 10% jitter so that tenants keep
+//   drifting apart rather than back together.
 
 #include "common/time.hpp"
 
 #include <cstddef>
 
 namespace rootwatch::app {
+
+inline constexpr milliseconds first_cycle_window{10'000};
+
+// How long after a start or reload the first cycle of tenant `index` of `count` starts.
+milliseconds first_cycle_delay(std::size_t index, std::size_t count, milliseconds interval);
 
 // The slot of tenant `index` of `count`: (index + 1) / count, so the last tenant keeps the
 // full interval and one tenant alone changes nothing.

@@ -1,7 +1,6 @@
 #include "app/generation.hpp"
 
 #include "app/credential_factory.hpp"
-#include "app/cycle_schedule.hpp"
 #include "app/secrets.hpp"
 #include "app/sources.hpp"
 #include "auth/token_cache.hpp"
@@ -275,7 +274,7 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
   for (const auto& t : cfg.tenants) {
     gen->watchers.push_back(std::make_unique<watcher>(
         svc, t, cfg.rules, sink_names, cfg.path, [raw]() { raw->wake_dispatchers(); }, make_snapshot_sources));
-    gen->watchers.back()->set_slot(tenant_slot(gen->watchers.size() - 1, cfg.tenants.size()));
+    gen->watchers.back()->set_place(gen->watchers.size() - 1, cfg.tenants.size());
   }
   return gen;
 }

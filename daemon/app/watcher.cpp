@@ -731,7 +731,17 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   return {report, std::move(out.disagreements)};
 }
 
+void watcher::set_place(std::size_t index, std::size_t count) {
+  slot_ = tenant_slot(index, count);
+  first_delay_ = first_cycle_delay(index, count, tenant_.poll_interval);
+}
+
 awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) {
+  if (first_delay_.count() > 0 && !impl_->stopping) {
+    // stop() cancels the timer; the loop below then sees `stopping`.
+    impl_->timer.expires_after(first_delay_);
+    co_await impl_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   std::size_t completed = 0;
   while (!impl_->stopping) {
     const auto started = std::chrono::steady_clock::now();

@@ -72,8 +72,9 @@ class watcher {
   // the second one brought forward to the tenant's slot (see cycle_schedule.hpp).
   // `on_cycle` sees every report (health, STATUS=).
   awaitable<void> run(std::function<void(const cycle_report&)> on_cycle);
-  // This tenant's place among the generation's tenants, in (0, 1]; 1 unless set.
-  void set_slot(double slot) { slot_ = slot; }
+  // This tenant's place among the generation's `count` tenants (see cycle_schedule.hpp);
+  // unless set, a tenant alone: its first cycle at once, every cycle an interval apart.
+  void set_place(std::size_t index, std::size_t count);
   void stop();
 
  private:
@@ -103,6 +104,7 @@ class watcher {
   std::unique_ptr<impl> impl_;
   config::tenant_settings tenant_;
   double slot_ = 1.0;
+  milliseconds first_delay_{0};
 };
 
 }  // namespace rootwatch::app

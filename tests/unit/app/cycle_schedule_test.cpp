@@ -9,6 +9,29 @@
 namespace rootwatch::app {
 namespace {
 
+TEST(first_cycle_delay, the_first_tenant_at_once_the_others_spread_over_at_most_ten_seconds) {
+  const milliseconds minute{60'000};
+  EXPECT_EQ(first_cycle_delay(0, 1, minute), milliseconds{0});
+  EXPECT_EQ(first_cycle_delay(0, 1000, minute), milliseconds{0});
+  EXPECT_EQ(first_cycle_delay(500, 1000, minute), milliseconds{5'000});
+  EXPECT_EQ(first_cycle_delay(999, 1000, minute), milliseconds{9'990});
+  // Never more than the interval: 2 tenants at 4 s, the second 2 s in.
+  EXPECT_EQ(first_cycle_delay(1, 2, milliseconds{4'000}), milliseconds{2'000});
+  milliseconds last{-1};
+  for (std::size_t i = 0; i < 1000; ++i) {
+    const auto d = first_cycle_delay(i, 1000, minute);
+    EXPECT_GT(d, last);
+    EXPECT_LT(d, first_cycle_window);
+    last = d;
+  }
+}
+
+TEST(first_cycle_delay, out_of_range_starts_at_once) {
+  EXPECT_EQ(first_cycle_delay(0, 0, milliseconds{60'000}), milliseconds{0});
+  EXPECT_EQ(first_cycle_delay(3, 3, milliseconds{60'000}), milliseconds{0});
+  EXPECT_EQ(first_cycle_delay(1, 3, milliseconds{0}), milliseconds{0});
+}
+
 TEST(tenant_slot, spreads_the_tenants_evenly_and_keeps_the_whole_interval_for_the_last) {
   EXPECT_DOUBLE_EQ(tenant_slot(0, 1), 1.0);
   EXPECT_DOUBLE_EQ(tenant_slot(0, 4), 0.25);
