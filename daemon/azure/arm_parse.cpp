@@ -1,7 +1,7 @@
 #include "azure/arm_parse.hpp"
 
 #include "azure/answer_error.hpp"
-#include "azure/arm_parse_fast.hpp"
+#include "azure/page_parse_fast.hpp"
 #include "azure/json_fields.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"

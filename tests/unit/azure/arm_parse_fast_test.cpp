@@ -1,8 +1,8 @@
-// The fast path of the role assignment list page (azure/arm_parse_fast.cpp) against the
+// The fast path of the role assignment list page (azure/page_parse_fast.cpp) against the
 // nlohmann parser it stands in for: where the fast path answers, it answers the same page;
 // everywhere, parse_role_assignment_page gives the DOM parser's page or its exact error.
 
-#include "azure/arm_parse_fast.hpp"
+#include "azure/page_parse_fast.hpp"
 #include "azure/arm_parse.hpp"
 
 #include <fmt/format.h>
