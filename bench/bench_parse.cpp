@@ -1,9 +1,9 @@
 // Figures, not assertions: the cost of parsing one ARM role assignment list page of 100 items
 // (the shape of azure-apis.md §4.1), by nlohmann's DOM (the parser before issue 9, still the
-// fallback) and by the public parser (the simdjson fast path). Instructions come from callgrind:
-//   valgrind --tool=callgrind --toggle-collect='rootwatch::azure::parse_role_assignment_page*' \
-//     build/release/bench/bench_parse dom 10
-// and divide by the iterations; without valgrind it prints the wall time per page.
+// fallback) and by the public parser (the simdjson fast path). Instructions come from callgrind,
+// divided by the pages parsed (MODE is dom or fast):
+//   valgrind --tool=callgrind --toggle-collect='rootwatch::azure::parse_*' bench_parse MODE 10
+// Without valgrind it prints the wall time per page.
 
 #include "azure/arm_parse.hpp"
 
