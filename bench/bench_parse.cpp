@@ -2,7 +2,7 @@
 // (the shape of azure-apis.md §4.1), by nlohmann's DOM (the parser before issue 9, still the
 // fallback) and by the public parser (the simdjson fast path). Instructions come from callgrind,
 // divided by the pages parsed (MODE is dom or fast):
-//   valgrind --tool=callgrind --toggle-collect='rootwatch::azure::parse_*' bench_parse MODE 10
+//   valgrind --tool=callgrind --toggle-collect='*parse_role_assignment_page*' bench_parse MODE 10
 // Without valgrind it prints the wall time per page.
 
 #include "azure/arm_parse.hpp"
