@@ -14,7 +14,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       cmake make g++ ccache pkg-config ca-certificates \
       libboost1.81-dev libboost-url1.81-dev libssl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev \
-      libsqlite3-dev libtomlplusplus-dev libsystemd-dev dpkg-dev file \
+      libsqlite3-dev libtomlplusplus-dev libsystemd-dev libsimdjson-dev dpkg-dev file \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -1,6 +1,7 @@
 #include "azure/arm_parse.hpp"
 
 #include "azure/answer_error.hpp"
+#include "azure/page_parse_fast.hpp"
 #include "azure/json_fields.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
@@ -68,6 +69,15 @@ result<engine::assignment> parse_item(const json& item, std::size_t index) {
 }  // namespace
 
 result<assignment_page> parse_role_assignment_page(std::string_view body) {
+  // The well-formed page, the one every cycle reads, without building nlohmann's DOM; anything
+  // else (and every error's wording) is the DOM parser's.
+  if (auto page = fast_role_assignment_page(body)) {
+    return std::move(*page);
+  }
+  return parse_role_assignment_page_dom(body);
+}
+
+result<assignment_page> parse_role_assignment_page_dom(std::string_view body) {
   const auto parsed = parse_answer(body, list_what);
   if (!parsed) {
     return parsed.error();

@@ -19,6 +19,9 @@ struct assignment_page {
 };
 
 result<assignment_page> parse_role_assignment_page(std::string_view body);
+// The same by nlohmann's DOM alone: what parse_role_assignment_page falls back to, and the
+// reference its fast path is checked against (tests, fuzz_arm_fast).
+result<assignment_page> parse_role_assignment_page_dom(std::string_view body);
 
 // properties.roleName of a role definition.
 result<std::string> parse_role_definition_name(std::string_view body);

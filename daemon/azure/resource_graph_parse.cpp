@@ -1,6 +1,7 @@
 #include "azure/resource_graph_parse.hpp"
 
 #include "azure/json_fields.hpp"
+#include "azure/page_parse_fast.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "common/text.hpp"
@@ -159,6 +160,15 @@ std::string resource_graph_body(std::string_view query, int top, const std::opti
 }
 
 result<resource_graph_page> parse_resource_graph_page(std::string_view body) {
+  // The well-formed page without building nlohmann's DOM; anything else, and every error's
+  // wording, is the DOM parser's.
+  if (auto page = fast_resource_graph_page(body)) {
+    return std::move(*page);
+  }
+  return parse_resource_graph_page_dom(body);
+}
+
+result<resource_graph_page> parse_resource_graph_page_dom(std::string_view body) {
   const auto parsed = parse_answer(body, page_what);
   if (!parsed) {
     return parsed.error();

@@ -38,6 +38,9 @@ struct resource_graph_page {
 };
 
 result<resource_graph_page> parse_resource_graph_page(std::string_view body);
+// The same by nlohmann's DOM alone: the fallback, and the reference the fast path is checked
+// against (tests, fuzz_resource_graph_fast).
+result<resource_graph_page> parse_resource_graph_page_dom(std::string_view body);
 
 // x-ms-user-quota-remaining: "14" -> 14; nullopt when absent or not a whole number.
 std::optional<std::int64_t> parse_quota_remaining(std::string_view value);
