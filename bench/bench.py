@@ -460,7 +460,7 @@ def percentile(values, q):
     return s[k]
 
 
-def delivery_throughput(build, root, alerts):
+def delivery_throughput(build, root, alerts, down_wait=20):
     """A backlog of alerts (baseline "alert" over that many assignments) while the sink's URL
     points at a closed port, then the URL file is switched to the receiver and the daemon
     reloaded (SIGHUP)."""
@@ -482,12 +482,18 @@ def delivery_throughput(build, root, alerts):
             extra='cycle_timeout = "10m"\nrequest_timeout = "60s"',
         )
         wait_until(lambda: d.metric_sum("rootwatch_alerts_total") >= alerts, 900, f"{alerts} alerts queued", step=1)
+        # What a sink that is down costs: the daemon's CPU over a wait with the backlog queued
+        # and the receiver unreachable (the circuit breaker keeps it to one probe at a time).
+        down0 = cpu_seconds(d.pid)
+        time.sleep(down_wait)
+        down_cpu = cpu_seconds(d.pid) - down0
         cpu0 = cpu_seconds(d.pid)
         t0 = time.monotonic()
         with open(url_file + ".tmp", "w") as f:
             f.write(fake.receiver)
         os.rename(url_file + ".tmp", url_file)
-        # A sink's url_file is read when the configuration is loaded: reload it.
+        # A sink's url_file is read again when it changed, at the next delivery; the reload
+        # is kept (harmless) so that older builds are measured the same way.
         d.proc_.send_signal(signal.SIGHUP)
         signed = lambda: [x for x in fake.deliveries() if "signature verified" in x[1]]
         wait_until(lambda: len(signed()) >= alerts, 1800, f"{alerts} signed deliveries", step=0.5)
@@ -501,6 +507,8 @@ def delivery_throughput(build, root, alerts):
             "rate": alerts / (last - t0),
             "cpu": cpu1 - cpu0,
             "unsigned": len(fake.deliveries()) - len(got),
+            "down_wait": down_wait,
+            "down_cpu": down_cpu,
         }
     finally:
         if d:
@@ -781,6 +789,8 @@ def main():
         out(f"   {t['rate']:.0f} alerts/s from the switch ({t['switch_to_last']:.1f} s; first to last delivery"
             f" {t['first_to_last']:.1f} s); daemon CPU {t['cpu']:.1f} s; unsigned or failed at the receiver:"
             f" {t['unsigned']} (target >= 500/s)")
+        out(f"   while the receiver was unreachable with the backlog queued: daemon CPU {t['down_cpu']:.2f} s over"
+            f" {t['down_wait']:.0f} s ({t['down_cpu'] / t['down_wait'] * 100:.1f}% of a core)")
         out("")
 
     if want("startup"):

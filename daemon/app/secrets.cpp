@@ -137,13 +137,23 @@ result<void> resolve_webhook_auth(const config::sink_settings& sink, const env_l
 
 }  // namespace
 
-result<std::string> read_secret_file(const std::string& path, const env_lookup& getenv) {
+namespace {
+
+// A relative secret path is under systemd's CREDENTIALS_DIRECTORY when that is set.
+std::filesystem::path secret_path(const std::string& path, const env_lookup& getenv) {
   std::filesystem::path p(path);
   if (p.is_relative()) {
     if (auto dir = getenv("CREDENTIALS_DIRECTORY"); dir && !dir->empty()) {
       p = std::filesystem::path(*dir) / p;
     }
   }
+  return p;
+}
+
+}  // namespace
+
+result<std::string> read_secret_file(const std::string& path, const env_lookup& getenv) {
+  const std::filesystem::path p = secret_path(path, getenv);
   std::ifstream in(p, std::ios::binary);
   if (!in) {
     return make_error(error_kind::config,
@@ -196,6 +206,9 @@ result<sinks::resolved_sink> resolve_sink(const config::sink_settings& sink, con
       return with_context(url.error(), fmt::format("sink {} url", sink.name));
     }
     out.url = std::string(trim(*url));
+    if (!sink.url_file.empty()) {
+      out.url_file_path = secret_path(sink.url_file, getenv).string();
+    }
   }
   // Webhook URLs carry their token in the path or the query; a receiver or proxy that echoes
   // the URL, or a part of it, in an error has it scrubbed (invariant 5).

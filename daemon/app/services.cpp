@@ -19,6 +19,8 @@ void describe_metrics(metrics& m) {
   m.describe("rootwatch_deliveries_total", t::counter, "Delivery attempts per sink, by result (delivered, failed).");
   m.describe("rootwatch_alerts_dead_total", t::counter, "Alerts given up on after give_up_after, per sink.");
   m.describe("rootwatch_outbox_pending", t::gauge, "Alerts waiting for delivery, per sink.");
+  m.describe("rootwatch_sink_open", t::gauge,
+             "1 while the sink's circuit breaker is open: its receiver did not answer, one probe at a time goes out.");
   m.describe("rootwatch_outbox_orphaned", t::gauge, "Alerts waiting for a sink that is no longer configured.");
   m.describe("rootwatch_config_last_reload_successful", t::gauge,
              "1 when the last configuration load (start or SIGHUP) was applied, 0 if refused.");

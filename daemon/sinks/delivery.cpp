@@ -111,6 +111,7 @@ awaitable<attempt_outcome> attempt_delivery(net::https_client& http, const resol
   req.body = std::move(body->body);
   auto res = co_await http.send(std::move(req));
   if (!res) {
+    out.unreachable = true;
     out.detail = res.error().message;
     co_return out;
   }

@@ -22,6 +22,7 @@ struct attempt_outcome {
   bool delivered = false;
   bool final_status = false;  // a 4xx other than 408/429: the receiver refuses; not retried
   int status = 0;             // 0 when no answer arrived
+  bool unreachable = false;   // a request went out and no answer came back (connect, TLS, send, read)
   std::string detail;         // for logs; never holds the URL's path or query
   std::optional<milliseconds> retry_after;
   std::string answer;  // the first line of the receiver's body, scrubbed (receiver_answer.hpp)

@@ -3,7 +3,9 @@
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/rng.hpp"
+#include "sinks/circuit_breaker.hpp"
 #include "sinks/delivery.hpp"
+#include "sinks/url_file.hpp"
 #include "store/state_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <exception>
 #include <list>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -34,6 +37,11 @@ constexpr milliseconds max_idle{30'000};
 constexpr milliseconds store_error_pause{5'000};
 // How often the outbox's bound and retention are applied.
 constexpr milliseconds upkeep_every{60'000};
+// Delivered rows recorded per transaction at most: one fsync for several 2xx. A crash before
+// the commit re-delivers at most these (at least once, never lost).
+constexpr std::size_t record_batch = 32;
+// Consecutive attempts without an answer that open the circuit breaker.
+constexpr int breaker_threshold = 3;
 
 using steady = std::chrono::steady_clock;
 
@@ -49,7 +57,13 @@ struct dispatcher::impl {
         wall(c),
         random(r),
         stats(m),
-        latency(&m.histogram_ref("rootwatch_delivery_latency_seconds", labels())) {}
+        latency(&m.histogram_ref("rootwatch_delivery_latency_seconds", labels())),
+        breaker(breaker_threshold, sink.settings.retry_initial_backoff, sink.settings.retry_max_backoff) {
+    if (!sink.url_file_path.empty()) {
+      url_source.emplace(sink.url_file_path, sink.url);
+    }
+    stats.set("rootwatch_sink_open", labels(), 0);
+  }
 
   asio::any_io_executor ex;
   store::state_store& store;
@@ -67,6 +81,15 @@ struct dispatcher::impl {
   std::function<void(const dead_letter&)> dead_observer;
   std::int64_t limit = 0;  // 0: no bound
   milliseconds retention{0};
+  circuit_breaker breaker;
+  std::optional<url_file> url_source;
+  // 2xx rows not recorded yet; they stay in in_flight until recorded, so no lane takes them.
+  struct delivered_row {
+    store::outbox_item item;
+    int attempts = 0;
+    timestamp at{};
+  };
+  std::vector<delivered_row> unrecorded;
 
   const std::string& name() const { return sink.settings.name; }
   metric_labels labels() const { return {{"sink", name()}}; }
@@ -75,6 +98,16 @@ struct dispatcher::impl {
   // other, retried later: no exception leaves the dispatcher (invariant 10). Cancellation
   // (shutdown) goes on up: that attempt is not counted.
   awaitable<attempt_outcome> attempt(std::span<const store::outbox_item> items) {
+    if (url_source) {
+      // Read when the delivery starts (cheap: again only when the file changed).
+      auto url = url_source->current();
+      if (!url) {
+        attempt_outcome failed;
+        failed.detail = fmt::format("sink {}: {}", name(), url.error().message);
+        co_return failed;
+      }
+      sink.url = std::move(*url);
+    }
     try {
       co_return co_await attempt_delivery(http, sink, items, wall.now());
     } catch (const boost::system::system_error& x) {
@@ -97,8 +130,12 @@ struct dispatcher::impl {
   // One request for `items` (several only for a sink that takes batches), its outcome recorded
   // for each. Returns false when the store failed, or recording threw: those rows stay due,
   // and the lane comes back to them after a pause.
-  awaitable<bool> deliver(std::span<const store::outbox_item> items, drain_report& report) {
+  awaitable<bool> deliver(std::span<const store::outbox_item> items, drain_report& report,
+                          std::optional<bool> probe = std::nullopt) {
     const auto outcome = co_await attempt(items);
+    if (probe) {
+      learn(*probe, outcome);
+    }
     bool all = true;
     for (const auto& item : items) {
       try {
@@ -115,18 +152,13 @@ struct dispatcher::impl {
     const timestamp now = wall.now();
     const int attempts = item.attempts + 1;
     if (outcome.delivered) {
-      if (auto r = store.mark_delivered(item.seq, now); !r) {
-        spdlog::error("sink {}: alert {} was delivered but recording it failed: {}", name(), item.alert_id,
-                      r.error().message);
-        return false;
-      }
-      ++report.delivered;
-      stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "delivered"}});
-      // From when the row was queued (or requeued by `outbox retry`), retries and waits included.
-      latency->observe(std::max(0.0, std::chrono::duration<double>(now - item.created_at).count()));
-      spdlog::info("sink {}: delivered alert {} (attempt {})", name(), item.alert_id, attempts);
-      return true;
+      // Only after its 2xx; recorded with the next few (flush), still held in in_flight.
+      unrecorded.push_back(delivered_row{item, attempts, now});
+      return unrecorded.size() < record_batch || flush(report);
     }
+    // Every failed attempt is counted, also the one after which the row is given up, and one
+    // whose recording fails: the count matches the attempts the log shows.
+    stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "failed"}});
     const auto plan = plan_retry(sink.settings, item, outcome, now, random.uniform01());
     if (plan.give_up) {
       const std::string why = outcome.final_status ? fmt::format("{} (refused: not retried)", outcome.detail)
@@ -144,10 +176,65 @@ struct dispatcher::impl {
       return false;
     }
     ++report.retrying;
-    stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "failed"}});
     spdlog::warn("sink {}: alert {} not delivered (attempt {}): {}; next try in {}", name(), item.alert_id, attempts,
                  outcome.detail, format_duration(std::chrono::duration_cast<milliseconds>(plan.next_attempt_at - now)));
     return true;
+  }
+
+  // Records the delivered rows in one transaction and lets the lanes have them again. On a
+  // store error they stay pending and are delivered again (at least once).
+  bool flush(drain_report& report) {
+    if (unrecorded.empty()) {
+      return true;
+    }
+    std::vector<std::int64_t> seqs;
+    seqs.reserve(unrecorded.size());
+    for (const auto& d : unrecorded) {
+      seqs.push_back(d.item.seq);
+    }
+    const auto rows = std::move(unrecorded);
+    unrecorded.clear();
+    for (const auto seq : seqs) {
+      release(seq);
+    }
+    if (auto r = store.mark_delivered(seqs, wall.now()); !r) {
+      spdlog::error("sink {}: {} alerts were delivered but recording it failed (they will be delivered again): {}",
+                    name(), rows.size(), r.error().message);
+      return false;
+    }
+    for (const auto& d : rows) {
+      ++report.delivered;
+      stats.add("rootwatch_deliveries_total", {{"sink", name()}, {"result", "delivered"}});
+      // From when the row was queued (or requeued by `outbox retry`), retries and waits included.
+      latency->observe(std::max(0.0, std::chrono::duration<double>(d.at - d.item.created_at).count()));
+      spdlog::info("sink {}: delivered alert {} (attempt {})", name(), d.item.alert_id, d.attempts);
+    }
+    // Their successors (same order key) are due now.
+    wake_all();
+    return true;
+  }
+
+  bool recorded_later(std::int64_t seq) const {
+    return std::any_of(unrecorded.begin(), unrecorded.end(), [&](const auto& d) { return d.item.seq == seq; });
+  }
+
+  // The breaker learns what the attempt found out about the receiver; logged once per change.
+  void learn(bool probe, const attempt_outcome& outcome) {
+    const auto r = outcome.unreachable   ? circuit_breaker::reach::unreachable
+                   : outcome.status != 0 ? circuit_breaker::reach::answered
+                                         : circuit_breaker::reach::unknown;
+    const auto change = breaker.finish(probe, r, wall.now(), random.uniform01());
+    if (change == circuit_breaker::change::opened) {
+      stats.set("rootwatch_sink_open", labels(), 1);
+      spdlog::warn(
+          "sink {}: receiver unreachable ({} attempts in a row without an answer): holding deliveries, one probe "
+          "at a time at the backoff pace",
+          name(), breaker.consecutive_unreachable());
+    } else if (change == circuit_breaker::change::closed) {
+      stats.set("rootwatch_sink_open", labels(), 0);
+      spdlog::info("sink {}: receiver answers again: delivering at full speed", name());
+      wake_all();
+    }
   }
 
   bool give_up(const store::outbox_item& item, int attempts, const std::string& why, timestamp now) {
@@ -229,6 +316,13 @@ struct dispatcher::impl {
           co_return report;
         }
       }
+      if (!flush(report)) {
+        ++report.store_errors;
+        co_return report;
+      }
+    }
+    if (!flush(report)) {
+      ++report.store_errors;
     }
     update_gauges();
     co_return report;
@@ -314,15 +408,39 @@ struct dispatcher::impl {
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
+  // How long a lane waits while the breaker holds deliveries back: until the probe is due, or
+  // until woken (the probe out now ends).
+  milliseconds breaker_wait() {
+    if (breaker.probing()) {
+      return max_idle;  // the probe's lane wakes every lane when it ends
+    }
+    const auto wait = std::chrono::duration_cast<milliseconds>(breaker.probe_at() - wall.now());
+    return std::clamp(wait, milliseconds{1}, max_idle);
+  }
+
   awaitable<void> lane(asio::steady_timer& timer) {
+    drain_report unused;
     while (!stopping) {
       upkeep();
+      if (!breaker.may_start(wall.now())) {
+        flush(unused);
+        co_await sleep(timer, breaker_wait());
+        continue;
+      }
       auto got = take();
       if (got.store_error) {
+        flush(unused);
         co_await sleep(timer, store_error_pause);
         continue;
       }
       if (got.items.empty()) {
+        if (!unrecorded.empty()) {
+          // Recording them may make their successors due: look again before sleeping.
+          if (!flush(unused)) {
+            co_await sleep(timer, store_error_pause);
+          }
+          continue;
+        }
         update_gauges();
         const auto idle = idle_time();
         if (idle.count() > 0) {
@@ -331,8 +449,12 @@ struct dispatcher::impl {
         continue;
       }
       // Pacing: reserve the next start, then wait for it holding the row.
+      const bool probe = breaker.start();
       const auto start = std::max(steady::now(), next_start);
       next_start = start + sink.settings.min_interval;
+      if (steady::now() < start) {
+        flush(unused);  // not held back for the length of a pacing wait
+      }
       // A loop: wake() cuts sleeps short, and pacing must hold all the same.
       while (!stopping && steady::now() < start) {
         co_await sleep(timer, start - steady::now());
@@ -340,10 +462,12 @@ struct dispatcher::impl {
       drain_report report;
       bool recorded = false;
       if (!stopping) {
-        recorded = co_await deliver(got.items, report);
+        recorded = co_await deliver(got.items, report, probe);
       }
       for (const auto& item : got.items) {
-        release(item.seq);
+        if (!recorded_later(item.seq)) {
+          release(item.seq);
+        }
       }
       // Another lane may wait on a row that followed this one (same order key).
       wake_all();
@@ -427,6 +551,8 @@ awaitable<void> dispatcher::run() {
     impl_->lane_timers.emplace_back(impl_->ex);
   }
   co_await impl_->lanes(impl_->lane_timers.begin(), n);
+  drain_report unused;
+  impl_->flush(unused);
 }
 
 }  // namespace rootwatch::sinks

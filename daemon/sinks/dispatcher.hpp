@@ -9,6 +9,12 @@
 // Up to `concurrency` attempts are in flight at once, so that a receiver that hangs on one
 // alert holds back only that many; alerts with one order key (about one assignment) go one
 // at a time, in the order they were raised. Starts are at least min_interval apart.
+//
+// A 2xx is recorded a few rows per transaction (one fsync), never before it arrived; a crash
+// re-delivers at most those rows. A receiver that does not answer several attempts in a row
+// opens the sink's circuit breaker (rootwatch_sink_open): one probe at a time at the backoff
+// pace instead of one attempt per row, until it answers. A url_file sink reads its URL again
+// when the file changed (sinks/url_file.hpp).
 
 #include "common/asio.hpp"
 #include "common/error.hpp"

@@ -34,6 +34,9 @@ struct resolved_sink {
   std::string bearer{};                // sent as "Authorization: Bearer <bearer>" when set
   std::shared_ptr<const net::client_identity> client_identity{};
   std::shared_ptr<net::https_client> http{};  // null: the shared client
+  // Set for a url_file sink: the file's path as resolved at load; the dispatcher reads the URL
+  // from it again when it changed (sinks/url_file.hpp).
+  std::string url_file_path{};
 };
 
 // Whether deliveries to this kind of sink carry an Entra bearer token.

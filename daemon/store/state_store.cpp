@@ -569,6 +569,29 @@ result<void> state_store::mark_delivered(std::int64_t seq, timestamp now) {
   return q->run();
 }
 
+result<void> state_store::mark_delivered(const std::vector<std::int64_t>& seqs, timestamp now) {
+  if (seqs.empty()) {
+    return {};
+  }
+  auto tx = transaction::begin(db_);
+  if (!tx) {
+    return tx.error();
+  }
+  auto q = db_.prepare(
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, finished_at = ?2, last_error = NULL "
+      "WHERE seq = ?1");
+  if (!q) {
+    return q.error();
+  }
+  for (const auto seq : seqs) {
+    q->bind(1, seq).bind(2, to_ms(now));
+    if (auto r = q->run(); !r) {
+      return r.error();
+    }
+  }
+  return tx->commit();
+}
+
 result<void> state_store::mark_retry(std::int64_t seq, int attempts, timestamp next_attempt_at,
                                      const std::string& last_error) {
   // Only a row still pending: one the operator dropped or revived meanwhile (rootwatch outbox)

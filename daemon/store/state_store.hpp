@@ -20,7 +20,7 @@
 
 namespace rootwatch::store {
 
-inline constexpr int schema_version = 7;
+inline constexpr int schema_version = 8;
 
 // Where alerts raised while no [[sink]] is configured wait: a name no configured sink can have
 // (names are letters, digits, '.', '_' and '-'). The first sinks configured later take them
@@ -142,6 +142,9 @@ class state_store {
   result<std::int64_t> prune_delivered(timestamp before);
 
   result<void> mark_delivered(std::int64_t seq, timestamp now);
+  // Several delivered rows in one transaction (one fsync): the dispatcher records a few 2xx at
+  // once; a crash before this returns re-delivers them (at least once, never lost).
+  result<void> mark_delivered(const std::vector<std::int64_t>& seqs, timestamp now);
   result<void> mark_retry(std::int64_t seq, int attempts, timestamp next_attempt_at, const std::string& last_error);
   result<void> mark_dead(std::int64_t seq, int attempts, const std::string& last_error, timestamp now);
 

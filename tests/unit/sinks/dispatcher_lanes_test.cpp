@@ -15,10 +15,17 @@
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
 #include <functional>
 #include <map>
 
@@ -267,6 +274,157 @@ TEST_F(dispatcher_lanes_test, min_interval_spaces_the_starts) {
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.received_at < b.received_at; });
   EXPECT_GE(all[1].received_at - all[0].received_at, 250ms);
   EXPECT_GE(all[2].received_at - all[1].received_at, 250ms);
+}
+
+// A listener that takes every connection and closes it at once: a receiver that cannot be
+// reached (no TLS, no answer). Counts the connection attempts.
+class closing_listener {
+ public:
+  explicit closing_listener(boost::asio::io_context& io)
+      : acceptor_(io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+    boost::asio::co_spawn(io, accept(), [](std::exception_ptr) {});
+  }
+  ~closing_listener() { stop(); }
+  void stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  int accepted() const { return accepted_; }
+
+ private:
+  awaitable<void> accept() {
+    while (acceptor_.is_open()) {
+      auto [ec, socket] = co_await acceptor_.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
+      if (ec) {
+        co_return;
+      }
+      ++accepted_;
+      socket.close();
+    }
+  }
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  int accepted_ = 0;
+};
+
+void write_file(const std::string& path, const std::string& text) {
+  const auto tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text << "\n";
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+TEST_F(dispatcher_lanes_test, an_unreachable_receiver_gets_one_probe_at_a_time_not_one_attempt_per_row) {
+  sink_.settings.concurrency = 4;
+  sink_.settings.retry_max_backoff = 1min;
+  closing_listener down(io_);
+  const auto url_path = tmp_.file("sink-url");
+  write_file(url_path, fmt::format("https://127.0.0.1:{}/hook", down.port()));
+  sink_.url = fmt::format("https://127.0.0.1:{}/hook", down.port());
+  sink_.url_file_path = url_path;
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 40; ++i) {
+    subjects.push_back(fmt::format("s{}", i));
+    queue(created_alert(subjects.back(), wall_.now()));
+  }
+  for (int i = 0; i < 5; ++i) {
+    queue(removed_alert(subjects[static_cast<std::size_t>(i)], wall_.now()));
+  }
+  start();
+  // Half an hour, a simulated minute at a time. One attempt per due row would be about 40
+  // rows x 30 minutes; the breaker allows the first few, then about one probe a minute.
+  for (int minute = 0; minute < 30; ++minute) {
+    wall_.advance(1min);
+    dispatcher_->wake();
+    pump_for(60ms);
+  }
+  EXPECT_GE(down.accepted(), 3) << "the receiver was tried";
+  EXPECT_LE(down.accepted(), 3 + 4 + 31) << "one probe at the backoff pace, not one attempt per row";
+  EXPECT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 1);
+  EXPECT_TRUE(accepted_ids().empty());
+  EXPECT_TRUE(dead_.empty());
+
+  // The receiver is back (its URL in the file; no reload): everything drains, in order.
+  write_file(url_path, receiver_->url());
+  wall_.advance(2min);
+  dispatcher_->wake();
+  ASSERT_TRUE(pump_until([&] { return delivered() == 45; }, 60s)) << "delivered " << delivered();
+  EXPECT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 0);
+  const auto got = accepted_ids();
+  ASSERT_EQ(got.size(), 45u);
+  std::map<std::string, std::size_t> at;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    at[got[i]] = i;
+  }
+  for (int i = 0; i < 5; ++i) {
+    const auto& s = subjects[static_cast<std::size_t>(i)];
+    EXPECT_LT(at["created-" + s], at["removed-" + s]) << "the removal of " << s << " came before its creation";
+  }
+  EXPECT_EQ(pending(), 0);
+  EXPECT_TRUE(dead_.empty());
+}
+
+TEST_F(dispatcher_lanes_test, a_changed_url_file_is_used_by_the_next_delivery_without_a_reload) {
+  fake::receiver_options o;
+  o.certificate = ca_.issue("localhost");
+  auto other = fake::fake_receiver::start(std::move(o));
+  ASSERT_TRUE(other) << other.error().message;
+  const auto url_path = tmp_.file("sink-url");
+  write_file(url_path, receiver_->url());
+  sink_.url = receiver_->url();
+  sink_.url_file_path = url_path;
+  queue(created_alert("first", wall_.now()));
+  start();
+  ASSERT_TRUE(pump_until([&] { return delivered() == 1; }, 20s));
+
+  write_file(url_path, (*other)->url());
+  queue(created_alert("second", wall_.now()));
+  dispatcher_->wake();
+  ASSERT_TRUE(pump_until([&] { return delivered() == 2; }, 20s));
+  EXPECT_EQ(accepted_ids(), std::vector<std::string>{"created-first"});
+  ASSERT_EQ((*other)->deliveries().size(), 1u);
+  EXPECT_EQ(id_of((*other)->deliveries()[0]), "created-second");
+
+  // An unreadable file fails the attempt (retried later), and never stops the dispatcher.
+  std::filesystem::remove(url_path);
+  queue(created_alert("third", wall_.now()));
+  dispatcher_->wake();
+  pump_for(300ms);
+  EXPECT_EQ(pending(), 1);
+  EXPECT_TRUE(dead_.empty());
+  EXPECT_GE(stats_.value("rootwatch_deliveries_total", {{"sink", "soc"}, {"result", "failed"}}), 1);
+  write_file(url_path, (*other)->url());
+  wall_.advance(5min);
+  dispatcher_->wake();
+  ASSERT_TRUE(pump_until([&] { return delivered() == 3; }, 20s));
+  EXPECT_EQ((*other)->deliveries().size(), 2u);
+  (*other)->stop();
+}
+
+TEST_F(dispatcher_lanes_test, a_row_is_recorded_delivered_only_after_its_2xx) {
+  sink_.settings.concurrency = 2;
+  receiver_->answer_when([](const fake::delivery& d) { return id_of(d) == "created-slow"; }, 200, 1500ms);
+  queue(created_alert("slow", wall_.now()));
+  start();
+  // The request is at the receiver, its answer held back: still pending in the store.
+  pump_for(700ms);
+  EXPECT_EQ(delivered(), 0);
+  EXPECT_EQ(pending(), 1);
+  ASSERT_TRUE(pump_until([&] { return delivered() == 1; }, 20s));
+  EXPECT_EQ(pending(), 0);
+}
+
+TEST_F(dispatcher_lanes_test, every_failed_attempt_is_counted_also_the_one_given_up_on) {
+  receiver_->answer_when([](const fake::delivery& d) { return id_of(d) == "created-bad"; }, 400);
+  queue(created_alert("bad", wall_.now()));
+  start();
+  ASSERT_TRUE(pump_until([&] { return dead_.size() == 1; }, 20s));
+  EXPECT_EQ(receiver_->deliveries().size(), 1u);
+  EXPECT_EQ(stats_.value("rootwatch_deliveries_total", {{"sink", "soc"}, {"result", "failed"}}), 1)
+      << "the attempt the log shows as failed (and given up on) is counted";
 }
 
 }  // namespace
