@@ -307,7 +307,7 @@ cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts,
     auto out = engine::record_failure(in);
     // The logs are taken even when the snapshot could not be had: an attacker who removed the
     // watcher's Reader at "/" is still seen in them.
-    auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);
+    auto taken = take_events(std::move(out.next), std::move(out.alerts), reads, in.now);
     out.next = std::move(taken.next);
     out.alerts = std::move(taken.alerts);
     report.new_events = taken.new_events;
@@ -466,17 +466,16 @@ awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chr
   co_return out;
 }
 
-engine::events_output watcher::take_events(const engine::tenant_state& state, std::vector<engine::alert> alerts,
+engine::events_output watcher::take_events(engine::tenant_state state, std::vector<engine::alert> alerts,
                                            const std::vector<engine::event_read>& reads, timestamp now) const {
   engine::events_input in;
   in.tenant = {tenant_.tenant_id, tenant_.name};
-  in.state = &state;
   in.cycle_alerts = std::move(alerts);
   in.reads = reads;
   in.rules = &impl_->rules;
   in.now = now;
   in.overlap = tenant_.event_overlap;
-  auto out = engine::take_events(in);
+  auto out = engine::take_events(in, std::move(state));
   for (auto& a : out.alerts) {
     if (a.kind != engine::alert_kind::elevation || !a.subject || a.subject->principal.display_name) {
       continue;
@@ -765,7 +764,7 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   in.remind_every = tenant_.remind_every;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
-  auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);
+  auto taken = take_events(std::move(out.next), std::move(out.alerts), reads, in.now);
   out.next = std::move(taken.next);
   out.alerts = std::move(taken.alerts);
   report.new_events = taken.new_events;

@@ -136,6 +136,10 @@ chosen_views choose_views(const std::vector<source_outcome>& outcomes) {
 std::vector<disagreement> find_disagreements(const snapshot& authoritative,
                                              const std::vector<const snapshot*>& others) {
   std::vector<disagreement> out;
+  if (others.empty()) {
+    // Nothing to compare with: no keys to work out (every row of the listing, every cycle).
+    return out;
+  }
   const auto decided = rows_by_key(authoritative);
   for (const snapshot* other : others) {
     const auto rows = rows_by_key(*other);
