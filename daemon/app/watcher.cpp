@@ -575,20 +575,21 @@ awaitable<cycle_report> watcher::cycle() {
 // new health is kept only once the alerts it raised are in the store, so none is lost.
 cycle_report watcher::decide(const std::vector<gathered>& results, const std::vector<gathered_events>& logs,
                              std::chrono::steady_clock::time_point started) {
-  std::vector<engine::source_outcome> outcomes;
+  // Pointers, not copies: the views point into `results`, listings and all.
+  std::vector<const engine::source_outcome*> outcomes;
   for (const auto& g : results) {
     if (g.problem && g.problem->kind == error_kind::cancelled) {
       // Shutdown or reload: nothing was learnt about any source.
       return failed(*g.problem);
     }
-    outcomes.push_back(g.outcome);
+    outcomes.push_back(&g.outcome);
   }
   for (const auto& g : logs) {
     if (g.problem && g.problem->kind == error_kind::cancelled) {
       return failed(*g.problem);
     }
   }
-  const auto views = engine::choose_views(outcomes);
+  const auto views = engine::choose_views_from(outcomes);
   const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
   const auto now = impl_->svc.wall.now();
   auto next_health = impl_->source_health;

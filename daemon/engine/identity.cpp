@@ -22,9 +22,10 @@ std::string short_hash(const std::string& domain_separated) {
 // calls setlocale): identity_key runs for every row of every listing, and this spares it a
 // string per field.
 void append_lower(std::string& out, std::string_view s) {
-  for (const char c : s) {
-    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  }
+  const auto start = out.size();
+  out.resize(start + s.size());
+  std::transform(s.begin(), s.end(), out.begin() + static_cast<std::ptrdiff_t>(start),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
 }
 
 // canonical_scope(scope), appended.
