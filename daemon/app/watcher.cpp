@@ -64,6 +64,65 @@ bool watermarks_close(const std::map<std::string, timestamp, std::less<>>& store
   return true;
 }
 
+// Whether `next` is `stored` but for the time of the last success and watermarks that moved by
+// at most a few minutes. Field by field, without copying the state: every field of
+// engine::tenant_state and engine::watch_health is named here.
+bool same_apart_from_time(const engine::tenant_state& stored, const engine::tenant_state& next) {
+  const auto& was = stored.health;
+  const auto& is = next.health;
+  return next.initialized == stored.initialized && is.consecutive_failures == was.consecutive_failures &&
+         is.failing_since == was.failing_since && is.degraded == was.degraded && is.last_error == was.last_error &&
+         next.occurrence_marks == stored.occurrence_marks && next.events.seen == stored.events.seen &&
+         watermarks_close(stored.events.watermarks, next.events.watermarks) && next.assignments == stored.assignments;
+}
+
+// One series of this tenant's, found in the registry at its first update and kept: a cycle then
+// neither builds labels nor looks up. Found then, not at start, so that /metrics shows a series
+// from its first update, as when it was updated by name.
+class tenant_series {
+ public:
+  tenant_series(metrics& stats, std::string_view name, metric_labels labels)
+      : stats_(&stats), name_(name), labels_(std::move(labels)) {}
+
+  metrics::value_ref& operator*() {
+    if (!ref_) {
+      ref_ = stats_->ref(name_, labels_);
+    }
+    return *ref_;
+  }
+  metrics::value_ref* operator->() { return &**this; }
+
+ private:
+  metrics* stats_;
+  std::string_view name_;  // a literal
+  metric_labels labels_;
+  std::optional<metrics::value_ref> ref_;
+};
+
+// A tenant_series per source, made at a source's first update.
+class per_source_series {
+ public:
+  per_source_series(metrics& stats, std::string_view name, std::string tenant)
+      : stats_(&stats), name_(name), tenant_(std::move(tenant)) {}
+
+  tenant_series& operator[](std::string_view source) {
+    auto it = series_.find(source);
+    if (it == series_.end()) {
+      it = series_
+               .try_emplace(std::string(source), *stats_, name_,
+                            metric_labels{{"tenant", tenant_}, {"source", std::string(source)}})
+               .first;
+    }
+    return it->second;
+  }
+
+ private:
+  metrics* stats_;
+  std::string_view name_;  // a literal
+  std::string tenant_;
+  std::map<std::string, tenant_series, std::less<>> series_;
+};
+
 }  // namespace
 
 struct watcher::impl {
@@ -83,7 +142,16 @@ struct watcher::impl {
         created_latency(&s.stats.histogram_ref("rootwatch_detection_latency_seconds",
                                                {{"kind", std::string(engine::alert_kind::created)}})),
         elevation_latency(&s.stats.histogram_ref("rootwatch_detection_latency_seconds",
-                                                 {{"kind", std::string(engine::alert_kind::elevation)}})) {
+                                                 {{"kind", std::string(engine::alert_kind::elevation)}})),
+        cycles_ok(s.stats, "rootwatch_cycles_total", {{"tenant", t.name}, {"result", "ok"}}),
+        cycles_failed(s.stats, "rootwatch_cycles_total", {{"tenant", t.name}, {"result", "failed"}}),
+        cycle_duration(s.stats, "rootwatch_cycle_duration_seconds", {{"tenant", t.name}}),
+        assignments_watched(s.stats, "rootwatch_assignments_watched", {{"tenant", t.name}}),
+        alerts_firing(s.stats, "rootwatch_alerts_firing", {{"tenant", t.name}}),
+        last_success(s.stats, "rootwatch_last_success_timestamp_seconds", {{"tenant", t.name}}),
+        source_up(s.stats, "rootwatch_source_up", t.name),
+        source_disagreements(s.stats, "rootwatch_source_disagreements", t.name),
+        events_read(s.stats, "rootwatch_events_read_total", t.name) {
     // Looked up once: a cycle only adds to them.
     for (const auto& source : sources) {
       durations.emplace(std::string(source->name()), &duration_series(s.stats, source->name()));
@@ -144,6 +212,16 @@ struct watcher::impl {
   std::map<std::string, histogram*, std::less<>> durations;  // per source and log, in the registry
   histogram* created_latency;
   histogram* elevation_latency;
+  // The tenant's own series, updated every cycle.
+  tenant_series cycles_ok;
+  tenant_series cycles_failed;
+  tenant_series cycle_duration;
+  tenant_series assignments_watched;
+  tenant_series alerts_firing;
+  tenant_series last_success;
+  per_source_series source_up;
+  per_source_series source_disagreements;
+  per_source_series events_read;
 };
 
 struct watcher::gathered_events {
@@ -216,26 +294,28 @@ cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts,
     report.failure = std::move(e);
     return report;
   }
-  svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "failed"}});
+  impl_->cycles_failed->add();
   spdlog::error("tenant {}: cycle failed, previous state kept (a failed listing never counts as a removal): {}",
                 tenant_.name, e.message);
   // The streak of failures is part of the state, so that watch.degraded goes out once per
   // outage, across restarts.
-  auto previous = svc.store.load_tenant(tenant_.tenant_id);
+  // From memory after the first cycle; valid until the commit below.
+  auto previous = svc.store.tenant(tenant_.tenant_id);
   if (previous) {
+    const bool baseline = !(*previous)->initialized;
     engine::failure_input in{
-        {tenant_.tenant_id, tenant_.name}, &*previous, e.message, tenant_.degraded_after, svc.wall.now()};
+        {tenant_.tenant_id, tenant_.name}, *previous, e.message, tenant_.degraded_after, svc.wall.now()};
     auto out = engine::record_failure(in);
     // The logs are taken even when the snapshot could not be had: an attacker who removed the
     // watcher's Reader at "/" is still seen in them.
-    auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);
+    auto taken = take_events(std::move(out.next), std::move(out.alerts), reads, in.now);
     out.next = std::move(taken.next);
     out.alerts = std::move(taken.alerts);
     report.new_events = taken.new_events;
     out.alerts.insert(out.alerts.end(), source_alerts.begin(), source_alerts.end());
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); r) {
       impl_->committed = true;
-      queue(out.alerts, !previous->initialized, svc.wall.now());
+      queue(out.alerts, baseline, svc.wall.now());
       report.consecutive_failures = out.next.health.consecutive_failures;
       report.elevation_events = elevation_events(out.alerts);
     } else {
@@ -322,12 +402,15 @@ awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chr
   }
   const auto limit = tenant_.cycle_timeout;
   const auto deadline = started + limit;
+  // Only the watermarks: the windows are all this reads, and the state may change while the
+  // logs are read (another [[tenant]] with this tenant_id commits meanwhile).
   std::optional<engine::event_memory> memory;
   std::string memory_error;
   try {
-    auto stored = impl_->svc.store.load_tenant(tenant_.tenant_id);
+    auto stored = impl_->svc.store.tenant(tenant_.tenant_id);
     if (stored) {
-      memory = std::move(stored->events);
+      memory.emplace();
+      memory->watermarks = (*stored)->events.watermarks;
     } else {
       memory_error = stored.error().message;
     }
@@ -384,17 +467,16 @@ awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chr
   co_return out;
 }
 
-engine::events_output watcher::take_events(const engine::tenant_state& state, std::vector<engine::alert> alerts,
+engine::events_output watcher::take_events(engine::tenant_state state, std::vector<engine::alert> alerts,
                                            const std::vector<engine::event_read>& reads, timestamp now) const {
   engine::events_input in;
   in.tenant = {tenant_.tenant_id, tenant_.name};
-  in.state = &state;
   in.cycle_alerts = std::move(alerts);
   in.reads = reads;
   in.rules = &impl_->rules;
   in.now = now;
   in.overlap = tenant_.event_overlap;
-  auto out = engine::take_events(in);
+  auto out = engine::take_events(in, std::move(state));
   for (auto& a : out.alerts) {
     if (a.kind != engine::alert_kind::elevation || !a.subject || a.subject->principal.display_name) {
       continue;
@@ -405,8 +487,7 @@ engine::events_output watcher::take_events(const engine::tenant_state& state, st
     }
   }
   for (const auto& read : reads) {
-    impl_->svc.stats.add("rootwatch_events_read_total", {{"tenant", tenant_.name}, {"source", read.source}},
-                         static_cast<double>(read.events.size()));
+    impl_->events_read[read.source]->add(static_cast<double>(read.events.size()));
   }
   return out;
 }
@@ -495,20 +576,21 @@ awaitable<cycle_report> watcher::cycle() {
 // new health is kept only once the alerts it raised are in the store, so none is lost.
 cycle_report watcher::decide(const std::vector<gathered>& results, const std::vector<gathered_events>& logs,
                              std::chrono::steady_clock::time_point started) {
-  std::vector<engine::source_outcome> outcomes;
+  // Pointers, not copies: the views point into `results`, listings and all.
+  std::vector<const engine::source_outcome*> outcomes;
   for (const auto& g : results) {
     if (g.problem && g.problem->kind == error_kind::cancelled) {
       // Shutdown or reload: nothing was learnt about any source.
       return failed(*g.problem);
     }
-    outcomes.push_back(g.outcome);
+    outcomes.push_back(&g.outcome);
   }
   for (const auto& g : logs) {
     if (g.problem && g.problem->kind == error_kind::cancelled) {
       return failed(*g.problem);
     }
   }
-  const auto views = engine::choose_views(outcomes);
+  const auto views = engine::choose_views_from(outcomes);
   const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
   const auto now = impl_->svc.wall.now();
   auto next_health = impl_->source_health;
@@ -571,7 +653,7 @@ cycle_report watcher::decide(const std::vector<gathered>& results, const std::ve
   report.sources = source_reports(results, logs, views, disagreements);
   for (const auto& s : report.sources) {
     if (s.ran) {
-      impl_->svc.stats.set("rootwatch_source_up", {{"tenant", tenant_.name}, {"source", s.name}}, s.ok ? 1.0 : 0.0);
+      impl_->source_up[s.name]->set(s.ok ? 1.0 : 0.0);
     }
   }
   return report;
@@ -661,20 +743,22 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
     const std::vector<engine::event_read>& reads, std::chrono::steady_clock::time_point started) {
   auto& svc = impl_->svc;
   const engine::snapshot& snapshot = *views.authoritative;
-  const metric_labels tenant_label{{"tenant", tenant_.name}};
   cycle_report report;
   const auto store_failed = [&](const error& e) {
     spdlog::error("tenant {}: cycle failed in the store, previous state kept: {}", tenant_.name, e.message);
     report.failure = e;
     return std::pair{report, std::vector<engine::disagreement>{}};
   };
-  auto previous = svc.store.load_tenant(tenant_.tenant_id);
-  if (!previous) {
-    return store_failed(previous.error());
+  // From memory after the first cycle; valid until the commit below.
+  auto stored = svc.store.tenant(tenant_.tenant_id);
+  if (!stored) {
+    return store_failed(stored.error());
   }
+  const engine::tenant_state* previous = *stored;
+  const bool baseline = !previous->initialized;
   engine::cycle_input in;
   in.tenant = {tenant_.tenant_id, tenant_.name};
-  in.previous = &*previous;
+  in.previous = previous;
   in.current = &snapshot;
   in.others = views.others;
   in.rules = &impl_->rules;
@@ -682,7 +766,7 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   in.remind_every = tenant_.remind_every;
   in.now = svc.wall.now();
   auto out = engine::run_cycle(in);
-  auto taken = take_events(out.next, std::move(out.alerts), reads, in.now);
+  auto taken = take_events(std::move(out.next), std::move(out.alerts), reads, in.now);
   out.next = std::move(taken.next);
   out.alerts = std::move(taken.alerts);
   report.new_events = taken.new_events;
@@ -692,19 +776,14 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   // the write (and its fsync) then; the time is in the metrics and the health endpoint. A
   // watermark not written costs only a wider window next time (what it returns again is known
   // by id), so it is written once it is more than a few minutes ahead of the stored one.
-  auto same_apart_from_time = out.next;
-  same_apart_from_time.health.last_success = previous->health.last_success;
-  if (watermarks_close(previous->events.watermarks, out.next.events.watermarks)) {
-    same_apart_from_time.events.watermarks = previous->events.watermarks;
-  }
-  const bool unchanged = out.alerts.empty() && same_apart_from_time == *previous;
+  const bool unchanged = out.alerts.empty() && same_apart_from_time(*previous, out.next);
   if (!unchanged) {
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
       return store_failed(r.error());
     }
   }
   impl_->committed = true;
-  queue(out.alerts, !previous->initialized, svc.wall.now());
+  queue(out.alerts, baseline, svc.wall.now());
   log_new_disagreements(out.disagreements);
   report.assignments = snapshot.assignments.size();
   report.alerts = out.alerts.size();
@@ -712,19 +791,18 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   report.firing = out.firing;
   report.disagreements = out.disagreements.size();
   const auto seconds_taken = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  svc.stats.add("rootwatch_cycles_total", {{"tenant", tenant_.name}, {"result", "ok"}});
-  svc.stats.set("rootwatch_cycle_duration_seconds", tenant_label, seconds_taken);
-  svc.stats.set("rootwatch_assignments_watched", tenant_label, static_cast<double>(report.assignments));
-  svc.stats.set("rootwatch_alerts_firing", tenant_label, static_cast<double>(report.firing));
-  svc.stats.set("rootwatch_last_success_timestamp_seconds", tenant_label, static_cast<double>(to_unix_seconds(in.now)));
+  impl_->cycles_ok->add();
+  impl_->cycle_duration->set(seconds_taken);
+  impl_->assignments_watched->set(static_cast<double>(report.assignments));
+  impl_->alerts_firing->set(static_cast<double>(report.firing));
+  impl_->last_success->set(static_cast<double>(to_unix_seconds(in.now)));
   // Per compared source, 0 included, so that a disagreement that ended shows as ended.
   std::vector<const engine::snapshot*> compared = views.others;
   compared.push_back(views.authoritative);
   for (const auto* s : compared) {
     const auto shown = std::count_if(out.disagreements.begin(), out.disagreements.end(),
                                      [s](const engine::disagreement& d) { return d.shown_by == s->source; });
-    svc.stats.set("rootwatch_source_disagreements", {{"tenant", tenant_.name}, {"source", s->source}},
-                  static_cast<double>(shown));
+    impl_->source_disagreements[s->source]->set(static_cast<double>(shown));
   }
   spdlog::debug("tenant {}: cycle ok in {:.3f}s: {} assignments at root, {} firing, {} new alerts, {} disagreements",
                 tenant_.name, seconds_taken, report.assignments, report.firing, report.alerts, report.disagreements);

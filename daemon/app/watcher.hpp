@@ -94,7 +94,7 @@ class watcher {
   std::vector<source_report> source_reports(const std::vector<gathered>& results,
                                             const std::vector<gathered_events>& logs, const engine::chosen_views& views,
                                             const std::vector<engine::disagreement>& disagreements) const;
-  engine::events_output take_events(const engine::tenant_state& state, std::vector<engine::alert> alerts,
+  engine::events_output take_events(engine::tenant_state state, std::vector<engine::alert> alerts,
                                     const std::vector<engine::event_read>& reads, timestamp now) const;
   void log_new_disagreements(const std::vector<engine::disagreement>& disagreements);
   // Counts and logs alerts just committed; `baseline`: the tenant's first cycle.

@@ -6,6 +6,7 @@
 #include "engine/watch.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -51,15 +52,25 @@ assignment merge(assignment kept, const assignment& other) {
   return kept;
 }
 
-std::map<std::string, assignment> by_identity(const snapshot& snap) {
-  std::map<std::string, assignment> out;
+using present_map = std::map<std::string, const assignment*>;
+
+// The listing by identity, without copying its rows: each entry points into the snapshot, or,
+// for an identity listed more than once, to its merged copy in `merged` (a deque: what it
+// holds stays where it is as it grows).
+struct listed {
+  present_map rows;
+  std::deque<assignment> merged;
+};
+
+listed by_identity(const snapshot& snap) {
+  listed out;
   for (const assignment& a : snap.assignments) {
     std::string key = identity_key(a);
-    const auto it = out.find(key);
-    if (it == out.end()) {
-      out.emplace(std::move(key), a);
+    const auto it = out.rows.find(key);
+    if (it == out.rows.end()) {
+      out.rows.emplace(std::move(key), &a);
     } else {
-      it->second = merge(std::move(it->second), a);
+      it->second = &out.merged.emplace_back(merge(*it->second, a));
     }
   }
   return out;
@@ -173,9 +184,10 @@ struct step {
   bool created = false;
 };
 
-step seen_before(const tracked_assignment& before, assignment now, const std::optional<rule_match>& m) {
+step seen_before(const tracked_assignment& before, const assignment& now, const std::optional<rule_match>& m) {
   tracked_assignment refreshed = before;
-  refreshed.current = std::move(now);
+  // Assigned, not built: the strings of the copy just made take the new values in place.
+  refreshed.current = now;
   step s{with_match(std::move(refreshed), m), false};
   if (!before.firing && !before.baselined && alerts_on(m)) {
     s.next.firing = true;
@@ -285,13 +297,13 @@ bool shown_by_another(const other_views& others, const std::string& key) {
 // A live one that the authoritative view lacks but another complete listing still shows is
 // held as it was: the two sources disagree, and a disagreement is never a removal by itself
 // (the authoritative view may be the one lagging). It ends once no source shows it.
-missing bury_missing(const cycle_input& in, const remembered_map& before,
-                     const std::map<std::string, assignment>& present, const other_views& others) {
+missing bury_missing(const cycle_input& in, const remembered_map& before, const present_map& present,
+                     const other_views& others) {
   missing out;
   for (const auto& [key, t] : before) {
     const auto now = present.find(key);
     if (now != present.end()) {
-      if (!t->removed_at && t->firing && recreated(t->current, now->second)) {
+      if (!t->removed_at && t->firing && recreated(t->current, *now->second)) {
         out.removals.push_back(removed_alert(in, *t));
       }
       continue;
@@ -327,7 +339,7 @@ std::vector<tracked_assignment> merge_by_key(std::vector<tracked_assignment> a, 
 // The reminders due this cycle, over the next state's assignments (held ones included: another
 // source still lists them). Their evidence is every complete listing that shows them now.
 reminder_output remind(const cycle_input& in, const std::vector<rule>& rules, std::vector<tracked_assignment> next,
-                       const std::map<std::string, assignment>& present, const other_views& others,
+                       const present_map& present, const other_views& others,
                        const std::vector<std::string>& created_now) {
   reminder_input r;
   r.tenant = in.tenant;
@@ -363,7 +375,8 @@ cycle_output run_cycle(const cycle_input& in) {
 
   const auto before = by_key(previous, in.now);
   const occurrence_map marks = marks_after(previous, in.now);
-  const auto present = by_identity(*in.current);
+  const listed listing = by_identity(*in.current);
+  const present_map& present = listing.rows;
   const other_views others = keys_of_others(in);
   missing gone = bury_missing(in, before, present, others);
 
@@ -380,7 +393,7 @@ cycle_output run_cycle(const cycle_input& in) {
   std::vector<std::string> created_keys;
   for (const auto& [key, a] : present) {
     const auto it = before.find(key);
-    step s = seen(in, previous, marks, it != before.end() ? it->second : nullptr, key, a, match_rules(rules, a));
+    step s = seen(in, previous, marks, it != before.end() ? it->second : nullptr, key, *a, match_rules(rules, *a));
     if (s.created) {
       creations.push_back(created_alert(in, s.next, others));
       created_keys.push_back(key);

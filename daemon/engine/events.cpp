@@ -328,13 +328,15 @@ event_window window_for(const event_memory& memory, std::string_view source, tim
 }
 
 events_output take_events(const events_input& in) {
-  static const tenant_state empty_state;
+  return take_events(in, in.state != nullptr ? *in.state : tenant_state{});
+}
+
+events_output take_events(const events_input& in, tenant_state state) {
   static const std::vector<rule> no_rules;
-  const tenant_state& state = in.state != nullptr ? *in.state : empty_state;
   const std::vector<rule>& rules = in.rules != nullptr ? *in.rules : no_rules;
 
   events_output out;
-  out.next = state;
+  out.next = std::move(state);
   out.alerts = in.cycle_alerts;
   event_memory& memory = out.next.events;
 

@@ -63,6 +63,9 @@ struct events_output {
 };
 
 events_output take_events(const events_input& in);
+// The same, from `state` instead of *in.state (which is not read): the caller's own state moves
+// through instead of being copied.
+events_output take_events(const events_input& in, tenant_state state);
 
 // Whether `e` is about assignment `a`: the same assignment id, or, when the event names none
 // (an elevation), the same scope, role and principal.

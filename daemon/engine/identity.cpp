@@ -3,6 +3,10 @@
 #include "common/sha256.hpp"
 #include "common/strings.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 namespace rootwatch::engine {
 namespace {
 
@@ -12,6 +16,46 @@ constexpr std::size_t id_hex_digits = 32;
 
 std::string short_hash(const std::string& domain_separated) {
   return sha256_hex(domain_separated).substr(0, id_hex_digits);
+}
+
+// Appends `s` in lower case, as to_lower does in the "C" locale rootwatch runs in (it never
+// calls setlocale): identity_key runs for every row of every listing, and this spares it a
+// string per field.
+void append_lower(std::string& out, std::string_view s) {
+  const auto start = out.size();
+  out.resize(start + s.size());
+  std::transform(s.begin(), s.end(), out.begin() + static_cast<std::ptrdiff_t>(start),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+}
+
+// canonical_scope(scope), appended.
+void append_scope(std::string& out, std::string_view scope) {
+  const auto start = out.size();
+  append_lower(out, trim(scope));
+  while (out.size() > start + 1 && out.back() == '/') {
+    out.pop_back();
+  }
+}
+
+// normalize_guid(s), appended: 32 hex digits get their dashes.
+void append_guid(std::string& out, std::string_view s) {
+  const auto bare = trim(s);
+  const bool undashed =
+      bare.size() == 32 && std::all_of(bare.begin(), bare.end(), [](unsigned char c) { return std::isxdigit(c); });
+  if (!undashed) {
+    append_lower(out, bare);
+    return;
+  }
+  // 8-4-4-4-12.
+  constexpr std::array<std::size_t, 5> group_sizes{8, 4, 4, 4, 12};
+  std::size_t at = 0;
+  for (const auto size : group_sizes) {
+    if (at > 0) {
+      out += '-';
+    }
+    append_lower(out, bare.substr(at, size));
+    at += size;
+  }
 }
 
 }  // namespace
@@ -29,13 +73,15 @@ std::string canonical_role_id(std::string_view role_id) {
 }
 
 std::string identity_key(const assignment& a) {
-  std::string key = to_lower(trim(a.id));
+  std::string key;
+  key.reserve(a.id.size() + a.scope.size() + a.role.id.size() + a.principal.id.size() + 8);
+  append_lower(key, trim(a.id));
   key += '|';
-  key += canonical_scope(a.scope);
+  append_scope(key, a.scope);
   key += '|';
-  key += canonical_role_id(a.role.id);
+  append_guid(key, last_segment(trim(a.role.id)));
   key += '|';
-  key += normalize_guid(a.principal.id);
+  append_guid(key, a.principal.id);
   // The fifth field held createdOn before schema 3. It stays, always empty, so that an
   // assignment that never had a createdOn keeps the alert ids and correlation key it had.
   key += '|';

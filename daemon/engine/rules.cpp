@@ -26,6 +26,10 @@ bool below_prefix(std::string_view prefix, std::string_view scope) {
 
 // An empty principal id is a parser gap, not a principal: it never matches an allow entry.
 std::optional<allow_entry> allow_entry_for(const rule& r, const principal_ref& principal) {
+  if (r.allow.empty()) {
+    // Most rules allow no one: no need for the principal's canonical id (every row, every cycle).
+    return std::nullopt;
+  }
   const std::string id = normalize_guid(principal.id);
   if (id.empty()) {
     return std::nullopt;

@@ -9,10 +9,10 @@
 namespace rootwatch::engine {
 namespace {
 
-const source_outcome* find_outcome(const std::vector<source_outcome>& outcomes, std::string_view name) {
+const source_outcome* find_outcome(const std::vector<const source_outcome*>& outcomes, std::string_view name) {
   const auto it =
-      std::find_if(outcomes.begin(), outcomes.end(), [name](const source_outcome& o) { return o.source == name; });
-  return it == outcomes.end() ? nullptr : &*it;
+      std::find_if(outcomes.begin(), outcomes.end(), [name](const source_outcome* o) { return o->source == name; });
+  return it == outcomes.end() ? nullptr : *it;
 }
 
 std::map<std::string, const assignment*> rows_by_key(const snapshot& s) {
@@ -107,6 +107,15 @@ std::string_view permission_for(std::string_view source) {
 }
 
 chosen_views choose_views(const std::vector<source_outcome>& outcomes) {
+  std::vector<const source_outcome*> all;
+  all.reserve(outcomes.size());
+  for (const source_outcome& o : outcomes) {
+    all.push_back(&o);
+  }
+  return choose_views_from(all);
+}
+
+chosen_views choose_views_from(const std::vector<const source_outcome*>& outcomes) {
   chosen_views out;
   const source_outcome* authority = nullptr;
   for (const auto name : authority_order) {
@@ -125,9 +134,9 @@ chosen_views choose_views(const std::vector<source_outcome>& outcomes) {
     return out;
   }
   out.authoritative = &*authority->listing;
-  for (const source_outcome& o : outcomes) {
-    if (&o != authority && o.listing) {
-      out.others.push_back(&*o.listing);
+  for (const source_outcome* o : outcomes) {
+    if (o != authority && o->listing) {
+      out.others.push_back(&*o->listing);
     }
   }
   return out;
@@ -136,6 +145,10 @@ chosen_views choose_views(const std::vector<source_outcome>& outcomes) {
 std::vector<disagreement> find_disagreements(const snapshot& authoritative,
                                              const std::vector<const snapshot*>& others) {
   std::vector<disagreement> out;
+  if (others.empty()) {
+    // Nothing to compare with: no keys to work out (every row of the listing, every cycle).
+    return out;
+  }
   const auto decided = rows_by_key(authoritative);
   for (const snapshot* other : others) {
     const auto rows = rows_by_key(*other);

@@ -37,6 +37,9 @@ struct chosen_views {
 
 // Points into `outcomes`, which must outlive the result.
 chosen_views choose_views(const std::vector<source_outcome>& outcomes);
+// The same over outcomes held elsewhere (the watcher's, with their listings): none is copied.
+// Points into what `outcomes` points to, which must outlive the result.
+chosen_views choose_views_from(const std::vector<const source_outcome*>& outcomes);
 
 // A row that one source shows and another does not. Logged and counted, never a creation or a
 // removal by itself: presence is the authoritative view's alone.

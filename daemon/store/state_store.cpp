@@ -85,6 +85,58 @@ std::optional<timestamp> optional_time(const statement& s, int column) {
   return text ? parse_iso8601(*text) : std::nullopt;
 }
 
+// A time as it reads back from its column.
+std::optional<timestamp> stored_time(const std::optional<timestamp>& t) {
+  return t ? parse_iso8601(format_iso8601(*t)) : std::nullopt;
+}
+
+// What load_tenant reads back after commit_cycle wrote `next`: each column through the same
+// text it is stored as, rows in the order read. The copy kept in memory is this, so that it
+// equals the row to the byte (JSON columns replace invalid UTF-8, say), and a process that
+// restarts decides exactly as one that kept going. Mirrors read_tenant and read_tracked.
+engine::tenant_state as_stored(const engine::tenant_state& next) {
+  engine::tenant_state out = next;
+  out.health.failing_since = stored_time(out.health.failing_since);
+  out.health.last_success = stored_time(out.health.last_success);
+  if (!std::is_sorted(out.assignments.begin(), out.assignments.end(),
+                      [](const auto& a, const auto& b) { return a.key < b.key; })) {
+    std::sort(out.assignments.begin(), out.assignments.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
+  }
+  for (auto& t : out.assignments) {
+    t.current.created_on = stored_time(t.current.created_on);
+    t.first_seen = stored_time(t.first_seen).value_or(timestamp{});
+    t.level = engine::parse_severity(engine::to_string(t.level)).value_or(engine::severity::info);
+    t.removed_at = stored_time(t.removed_at);
+    if (t.actor) {
+      t.actor = actor_from_text(actor_text(*t.actor));
+    }
+    t.reminders = std::max(t.reminders, 0);
+  }
+  std::map<std::string, timestamp, std::less<>> watermarks;
+  for (const auto& [source, at] : out.events.watermarks) {
+    if (const auto stored = stored_time(at)) {
+      watermarks.emplace(source, *stored);
+    }
+  }
+  out.events.watermarks = std::move(watermarks);
+  // One row per (source, event id), the last written replacing the others, read in that order.
+  std::map<std::pair<std::string, std::string>, const engine::seen_event*> rows;
+  for (const auto& s : next.events.seen) {
+    rows[{s.event.source, s.event.event_id}] = &s;
+  }
+  out.events.seen.clear();
+  for (const auto& [key, s] : rows) {
+    if (auto e = event_from_text(event_text(s->event))) {
+      out.events.seen.push_back(engine::seen_event{std::move(*e), s->subject});
+    }
+  }
+  for (auto& [key, occurrence] : out.occurrence_marks) {
+    occurrence = std::max(occurrence, 1);
+  }
+  return out;
+}
+
 // The first_seen of a queued payload as written, or "" when it has none (never a throw: a
 // payload is our own JSON, but a store is input like any other).
 std::string first_seen_of(const std::string& payload) {
@@ -158,6 +210,52 @@ result<std::unique_ptr<state_store>> state_store::open(const std::string& state_
 }
 
 result<engine::tenant_state> state_store::load_tenant(const std::string& tenant_id) {
+  auto state = tenant(tenant_id);
+  if (!state) {
+    return state.error();
+  }
+  return **state;
+}
+
+result<const engine::tenant_state*> state_store::tenant(const std::string& tenant_id) {
+  if (auto r = forget_if_changed_elsewhere(); !r) {
+    return r.error();
+  }
+  if (const auto it = tenants_.find(tenant_id); it != tenants_.end()) {
+    return &it->second;
+  }
+  auto state = read_tenant(tenant_id);
+  if (!state) {
+    return state.error();
+  }
+  ++tenant_reads_;
+  return &tenants_.insert_or_assign(tenant_id, std::move(*state)).first->second;
+}
+
+// Another connection's commit (`rootwatch check` on the same state_dir, `rootwatch outbox`, a
+// process still stopping) may have changed any tenant's rows: the copies are dropped and read
+// again. A one-row pragma, far cheaper than reading the rows.
+result<void> state_store::forget_if_changed_elsewhere() {
+  if (!data_version_) {
+    auto q = db_.prepare("PRAGMA data_version");
+    if (!q) {
+      return q.error();
+    }
+    data_version_.emplace(std::move(*q));
+  }
+  std::int64_t version = -1;
+  auto read = data_version_->for_each_row([&](const statement& r) { version = r.integer(0); });
+  if (!read) {
+    return read.error();
+  }
+  if (version != seen_version_) {
+    tenants_.clear();
+    seen_version_ = version;
+  }
+  return {};
+}
+
+result<engine::tenant_state> state_store::read_tenant(const std::string& tenant_id) {
   engine::tenant_state state;
   auto head = db_.prepare(
       "SELECT initialized, consecutive_failures, failing_since, last_success, degraded, last_error "
@@ -302,6 +400,20 @@ result<void> state_store::insert_outbox(const std::vector<engine::alert>& alerts
 result<void> state_store::commit_cycle(const std::string& tenant_id, const engine::tenant_state& next,
                                        const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
                                        timestamp now) {
+  auto written = write_cycle(tenant_id, next, alerts, sinks, now);
+  if (!written) {
+    // Rolled back, so the row is as it was; but whether a failed COMMIT left anything behind is
+    // not worth guessing: the next load reads the row.
+    tenants_.erase(tenant_id);
+    return written;
+  }
+  tenants_.insert_or_assign(tenant_id, as_stored(next));
+  return written;
+}
+
+result<void> state_store::write_cycle(const std::string& tenant_id, const engine::tenant_state& next,
+                                      const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
+                                      timestamp now) {
   auto tx = transaction::begin(db_);
   if (!tx) {
     return tx.error();

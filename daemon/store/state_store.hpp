@@ -93,7 +93,15 @@ class state_store {
 
   const std::string& path() const { return db_.path(); }
 
+  // The tenant's state as last committed. Read from the database once per tenant, then kept in
+  // memory: commit_cycle writes through, so the copy stays equal to the row (two [[tenant]]
+  // tables with one tenant_id share it). A commit by another connection (`rootwatch check`, an
+  // old process) empties the copy, and the next call reads the rows again.
   result<engine::tenant_state> load_tenant(const std::string& tenant_id);
+  // The same without a copy: valid until the next call of a non-const member of this store.
+  result<const engine::tenant_state*> tenant(const std::string& tenant_id);
+  // How many times a tenant's rows were read from the database (the cost the copy saves).
+  std::int64_t tenant_reads() const { return tenant_reads_; }
 
   // The cycle's outcome, atomically: the tenant's next state, and one outbox row per alert
   // and sink. An alert id already in the outbox for that sink is not added again.
@@ -158,6 +166,11 @@ class state_store {
 
  private:
   explicit state_store(database db) : db_(std::move(db)) {}
+  result<engine::tenant_state> read_tenant(const std::string& tenant_id);
+  result<void> write_cycle(const std::string& tenant_id, const engine::tenant_state& next,
+                           const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
+                           timestamp now);
+  result<void> forget_if_changed_elsewhere();
   result<void> save_events(const std::string& tenant_id, const engine::event_memory& events);
   result<void> load_events(const std::string& tenant_id, engine::event_memory& events);
   result<void> insert_outbox(const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
@@ -175,6 +188,11 @@ class state_store {
   std::function<void(const id_collision&)> collision_observer_;
   std::int64_t id_collisions_ = 0;
   sink_router router_;
+  // Tenant states as committed, by tenant id (see load_tenant).
+  std::map<std::string, engine::tenant_state, std::less<>> tenants_;
+  std::int64_t tenant_reads_ = 0;
+  std::optional<statement> data_version_;  // PRAGMA data_version: moves on another connection's commit
+  std::int64_t seen_version_ = -1;
 };
 
 queued_alert queued(const engine::alert& a);
