@@ -18,6 +18,7 @@
 #include <chrono>
 #include <exception>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include <fmt/format.h>
@@ -64,18 +65,24 @@ inline awaitable<bool> expired(std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace detail
 
-// `work`'s result if it finishes before `deadline`; otherwise `on_timeout`, after `work` was
-// cancelled and has unwound. An exception from `work` comes back as an error naming `where`.
-template <class T>
+// `work`'s result if it finishes before `deadline`; otherwise `on_timeout` (an error, or what
+// a callable returns: it is then made only when the deadline passed, not every cycle), after
+// `work` was cancelled and has unwound. An exception from `work` comes back as an error naming
+// `where`.
+template <class T, class OnTimeout>
 awaitable<result<T>> within_deadline(awaitable<result<T>> work, std::chrono::steady_clock::time_point deadline,
-                                     error on_timeout, std::string where) {
+                                     OnTimeout on_timeout, std::string where) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto outcome = co_await (detail::settled(std::move(work), where) || detail::expired(deadline));
   if (outcome.index() == 0) {
     co_return std::move(std::get<0>(outcome));
   }
   if (std::get<1>(outcome)) {
-    co_return on_timeout;
+    if constexpr (std::is_invocable_r_v<error, OnTimeout&>) {
+      co_return on_timeout();
+    } else {
+      co_return error(std::move(on_timeout));
+    }
   }
   co_return make_error(error_kind::cancelled, fmt::format("{}: cancelled", where));
 }

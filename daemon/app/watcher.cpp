@@ -368,14 +368,16 @@ awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_cl
       out.push_back(std::move(g));
       continue;
     }
-    auto timeout = make_error(error_kind::timeout,
-                              fmt::format("the cycle did not finish within cycle_timeout = {} (token, every page of "
-                                          "the listing, role names)",
-                                          format_duration(limit)),
-                              true);
+    const auto timeout = [limit] {
+      return make_error(error_kind::timeout,
+                        fmt::format("the cycle did not finish within cycle_timeout = {} (token, every page of "
+                                    "the listing, role names)",
+                                    format_duration(limit)),
+                        true);
+    };
     const auto asked = std::chrono::steady_clock::now();
     auto snap =
-        co_await within_deadline(source->snapshot(), deadline, std::move(timeout),
+        co_await within_deadline(source->snapshot(), deadline, timeout,
                                  fmt::format("tenant {}: gathering the {} snapshot", tenant_.name, g.outcome.source));
     if (snap || snap.error().kind != error_kind::cancelled) {
       impl_->took(g.outcome.source, std::chrono::steady_clock::now() - asked);
@@ -443,13 +445,15 @@ awaitable<std::vector<watcher::gathered_events>> watcher::gather_events(std::chr
     }
     const auto now = impl_->svc.wall.now();
     g.window = engine::window_for(*memory, g.source, now, tenant_.initial_lookback, tenant_.event_overlap);
-    auto timeout =
-        make_error(error_kind::timeout,
-                   fmt::format("the cycle did not finish within cycle_timeout = {} (reading the {} window from {})",
-                               format_duration(limit), g.source, format_iso8601(g.window.since)),
-                   true);
+    const auto timeout = [limit, &g] {
+      return make_error(
+          error_kind::timeout,
+          fmt::format("the cycle did not finish within cycle_timeout = {} (reading the {} window from {})",
+                      format_duration(limit), g.source, format_iso8601(g.window.since)),
+          true);
+    };
     const auto asked = std::chrono::steady_clock::now();
-    auto read = co_await within_deadline(log->events(g.window.since, g.window.until), deadline, std::move(timeout),
+    auto read = co_await within_deadline(log->events(g.window.since, g.window.until), deadline, timeout,
                                          fmt::format("tenant {}: reading {}", tenant_.name, g.source));
     if (read || read.error().kind != error_kind::cancelled) {
       impl_->took(g.source, std::chrono::steady_clock::now() - asked);
@@ -548,7 +552,7 @@ awaitable<cycle_report> watcher::cycle() {
       auto named = co_await within_deadline(
           name_principals(impl_->names, std::move(listings), std::move(event_principals), impl_->event_names),
           started + tenant_.cycle_timeout,
-          make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true),
+          [] { return make_error(error_kind::timeout, "principal names: the cycle's deadline passed", true); },
           fmt::format("tenant {}: looking up principal names", tenant_.name));
       if (!named) {
         spdlog::debug("tenant {}: principal names left out this cycle: {}", tenant_.name, named.error().message);
@@ -836,8 +840,8 @@ awaitable<void> watcher::run(std::function<void(const cycle_report&)> on_cycle) 
       break;
     }
     ++completed;
-    impl_->timer.expires_at(started +
-                            next_cycle_after(tenant_.poll_interval, slot_, completed, impl_->svc.random.uniform01()));
+    impl_->timer.expires_at(on_wake_grid(
+        started + next_cycle_after(tenant_.poll_interval, slot_, completed, impl_->svc.random.uniform01())));
     co_await impl_->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }

@@ -68,7 +68,7 @@ class watcher {
   // with kind timeout; nothing thrown inside leaves it: an exception fails the cycle as an
   // error of kind internal (invariants 9 and 10).
   awaitable<cycle_report> cycle();
-  // cycle() every poll_interval (plus up to 10% jitter so tenants drift apart) until stop(),
+  // cycle() every poll_interval (plus a little jitter so tenants drift apart) until stop(),
   // the second one brought forward to the tenant's slot (see cycle_schedule.hpp).
   // `on_cycle` sees every report (health, STATUS=).
   awaitable<void> run(std::function<void(const cycle_report&)> on_cycle);

@@ -27,7 +27,7 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t max_idle_per_host = 4;
+constexpr std::size_t max_idle_per_host = 8;
 constexpr std::uint32_t header_limit = 64 * 1024;
 
 struct connection {

@@ -59,11 +59,14 @@ TEST(next_cycle_after, the_second_cycle_comes_at_the_slot_never_later_than_an_in
   EXPECT_EQ(next_cycle_after(minute, 0.001, 1, 0.0), milliseconds{60});
 }
 
-TEST(next_cycle_after, later_cycles_are_an_interval_apart_plus_up_to_ten_percent) {
+TEST(next_cycle_after, later_cycles_are_an_interval_apart_plus_up_to_ten_percent_at_most_half_a_second) {
   const milliseconds minute{60'000};
   EXPECT_EQ(next_cycle_after(minute, 0.25, 2, 0.0), minute);
-  EXPECT_EQ(next_cycle_after(minute, 0.25, 2, 0.5), milliseconds{63'000});
-  EXPECT_EQ(next_cycle_after(minute, 0.25, 1000, 0.999), milliseconds{65'994});
+  EXPECT_EQ(next_cycle_after(minute, 0.25, 2, 0.5), milliseconds{60'250});
+  EXPECT_EQ(next_cycle_after(minute, 0.25, 1000, 0.999), milliseconds{60'499});
+  const milliseconds s2{2'000};
+  EXPECT_EQ(next_cycle_after(s2, 0.25, 2, 0.5), milliseconds{2'100});
+  EXPECT_EQ(next_cycle_after(s2, 0.25, 2, 0.999), milliseconds{2'199});
 }
 
 TEST(next_cycle_after, a_slot_out_of_range_is_the_whole_interval_and_randomness_is_clamped) {
@@ -72,8 +75,25 @@ TEST(next_cycle_after, a_slot_out_of_range_is_the_whole_interval_and_randomness_
   EXPECT_EQ(next_cycle_after(s10, -1.0, 1, 0.5), s10);
   EXPECT_EQ(next_cycle_after(s10, 2.0, 1, 0.5), s10);
   EXPECT_EQ(next_cycle_after(s10, std::numeric_limits<double>::quiet_NaN(), 1, 0.5), s10);
-  EXPECT_EQ(next_cycle_after(s10, 0.5, 3, 7.0), milliseconds{11'000});
+  EXPECT_EQ(next_cycle_after(s10, 0.5, 3, 7.0), milliseconds{10'500});
   EXPECT_EQ(next_cycle_after(s10, 0.5, 3, -7.0), s10);
+}
+
+TEST(on_wake_grid, rounds_up_to_the_next_quarter_second_and_keeps_what_is_on_it) {
+  using tp = std::chrono::steady_clock::time_point;
+  const tp on{std::chrono::milliseconds{10'250}};
+  EXPECT_EQ(on_wake_grid(on), on);
+  EXPECT_EQ(on_wake_grid(on + std::chrono::nanoseconds{1}), tp{std::chrono::milliseconds{10'500}});
+  EXPECT_EQ(on_wake_grid(tp{std::chrono::milliseconds{10'499}}), tp{std::chrono::milliseconds{10'500}});
+  EXPECT_EQ(on_wake_grid(tp{std::chrono::milliseconds{7}}, milliseconds{1'000}), tp{std::chrono::milliseconds{1'000}});
+  // Never earlier, and at most one grid step later.
+  for (std::int64_t us = 0; us < 2'000'000; us += 7'919) {
+    const tp at{std::chrono::microseconds{us}};
+    const auto woken = on_wake_grid(at);
+    EXPECT_GE(woken, at);
+    EXPECT_LT(woken - at, wake_grid);
+  }
+  EXPECT_EQ(on_wake_grid(on + std::chrono::nanoseconds{1}, milliseconds{0}), on + std::chrono::nanoseconds{1});
 }
 
 }  // namespace
