@@ -1,8 +1,8 @@
 #include "azure/arm_parse.hpp"
 
 #include "azure/answer_error.hpp"
-#include "azure/page_parse_fast.hpp"
 #include "azure/json_fields.hpp"
+#include "azure/page_parse_fast.hpp"
 #include "common/json.hpp"
 #include "common/strings.hpp"
 

@@ -2,8 +2,8 @@
 // nlohmann parser it stands in for: where the fast path answers, it answers the same page;
 // everywhere, parse_role_assignment_page gives the DOM parser's page or its exact error.
 
-#include "azure/page_parse_fast.hpp"
 #include "azure/arm_parse.hpp"
+#include "azure/page_parse_fast.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -128,8 +128,8 @@ TEST(ArmParseFast, OptionalMembers) {
 
 TEST(ArmParseFast, GuidsAreNormalizedLikeTheDomPath) {
   for (const char* principal : {"0B1C2D3E-4F50-4617-8A9B-ACBDCEDF0011", "0b1c2d3e4f5046178a9bacbdcedf0011",
-                                " 0B1C2D3E4F5046178A9BACBDCEDF0011\\n", "0b1c2d3e4f5046178a9bacbdcedf001g", "not-a-guid",
-                                "\u00c9T\u00c9", "ABC\\u00C9"}) {
+                                " 0B1C2D3E4F5046178A9BACBDCEDF0011\\n", "0b1c2d3e4f5046178a9bacbdcedf001g",
+                                "not-a-guid", "\u00c9T\u00c9", "ABC\\u00C9"}) {
     expect_handled(one(fmt::format(R"("roleDefinitionId":"/x/roleDefinitions/8E3AF657A8FF443CA75C2FE8C4BCB635/",)"
                                    R"("principalId":"{}","scope":"/","createdBy":"{}")",
                                    principal, principal)));
