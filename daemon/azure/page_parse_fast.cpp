@@ -54,58 +54,6 @@ bool required_text(const member& m, std::string_view& out) {
   return true;
 }
 
-// std::tolower, std::isxdigit and std::isspace of the "C" locale the daemon runs in (it never
-// calls setlocale), without the locale look-up per character that they cost.
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool ascii_xdigit(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-bool ascii_space(char c) {
-  return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-// normalize_guid's result (trimmed, lower case, 32 bare hex digits dashed as 8-4-4-4-12), built
-// in one string instead of three.
-std::string lower_guid(std::string_view s) {
-  while (!s.empty() && ascii_space(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && ascii_space(s.back())) {
-    s.remove_suffix(1);
-  }
-  bool bare = s.size() == 32;
-  for (std::size_t i = 0; bare && i < s.size(); ++i) {
-    bare = ascii_xdigit(s[i]);
-  }
-  // Sized once and written through a pointer: appending a character at a time costs a
-  // capacity check and a terminator per character, and this runs three times per item.
-  std::string out(bare ? 36 : s.size(), '-');
-  char* to = out.data();
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (bare && (i == 8 || i == 12 || i == 16 || i == 20)) {
-      ++to;  // the dash already there
-    }
-    *to++ = ascii_lower(s[i]);
-  }
-  return out;
-}
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 using wanted_member = std::pair<std::string_view, member*>;
 
 // One pass over an object's members, taking the wanted ones; false on a duplicate of one.
@@ -166,13 +114,13 @@ std::optional<engine::assignment> read_assignment(const member& id, const member
   engine::assignment a;
   // Root-scope ids have no subscription prefix, others do, and ARG writes "RoleDefinitions":
   // either way only the trailing GUID counts.
-  a.role.id = lower_guid(last_segment(role_text));
+  a.role.id = normalize_guid(last_segment(role_text));
   if (!is_guid(a.role.id)) {
     return std::nullopt;
   }
   a.id = id_text;
   a.scope = scope_text;
-  a.principal.id = lower_guid(principal_text);
+  a.principal.id = normalize_guid(principal_text);
   a.principal.type = principal_type_text.value_or("");
   if (condition_text) {
     a.condition.emplace(*condition_text);
@@ -181,7 +129,7 @@ std::optional<engine::assignment> read_assignment(const member& id, const member
     a.created_on = parse_iso8601(*created_on_text);
   }
   if (created_by_text && (empty_creator == empty_created_by::is_a_value || !created_by_text->empty())) {
-    a.created_by = lower_guid(*created_by_text);
+    a.created_by = normalize_guid(*created_by_text);
   }
   return a;
 }
@@ -216,7 +164,7 @@ std::optional<engine::assignment> fast_row(dom::element row) {
     return std::nullopt;
   }
   std::optional<std::string_view> type_text;
-  if (!optional_text(type, type_text) || (type_text && !ascii_iequals(*type_text, role_assignment_type))) {
+  if (!optional_text(type, type_text) || (type_text && !iequals(*type_text, role_assignment_type))) {
     return std::nullopt;
   }
   return read_assignment(id, properties, empty_created_by::is_unknown);
@@ -249,11 +197,11 @@ bool read_truncated(const member& m, bool& out) {
   if (m.value.get_string().get(text) != simdjson::SUCCESS) {
     return false;
   }
-  if (ascii_iequals(text, "true")) {
+  if (iequals(text, "true")) {
     out = true;
     return true;
   }
-  if (ascii_iequals(text, "false")) {
+  if (iequals(text, "false")) {
     out = false;
     return true;
   }

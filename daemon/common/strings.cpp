@@ -80,12 +80,25 @@ bool is_guid(std::string_view s) {
 }
 
 std::string normalize_guid(std::string_view s) {
-  const std::string lower = to_lower(trim(s));
-  if (lower.size() == 32 && std::all_of(lower.begin(), lower.end(), [](unsigned char c) { return std::isxdigit(c); })) {
-    return lower.substr(0, 8) + "-" + lower.substr(8, 4) + "-" + lower.substr(12, 4) + "-" + lower.substr(16, 4) + "-" +
-           lower.substr(20);
+  std::string out;
+  append_normalized_guid(out, s);
+  return out;
+}
+
+void append_normalized_guid(std::string& out, std::string_view s) {
+  const auto t = trim(s);
+  const bool bare = t.size() == 32 && std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isxdigit(c); });
+  // Sized once and written through a pointer: this runs for several ids of every assignment of
+  // every listing, and appending a character at a time costs a check and a terminator each.
+  const auto start = out.size();
+  out.resize(start + (bare ? 36 : t.size()), '-');
+  char* to = out.data() + start;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (bare && (i == 8 || i == 12 || i == 16 || i == 20)) {
+      ++to;  // the dash already there
+    }
+    *to++ = ascii_lower(t[i]);
   }
-  return lower;
 }
 
 std::string_view last_segment(std::string_view id) {

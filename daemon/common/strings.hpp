@@ -20,6 +20,8 @@ bool is_guid(std::string_view s);
 // A GUID in canonical form: lower case, hyphenated. The compact 32-hex form is accepted too
 // (the Activity Log writes it); anything else comes back lower-cased but otherwise unchanged.
 std::string normalize_guid(std::string_view s);
+// normalize_guid(s), appended to `out` (keys built of several ids).
+void append_normalized_guid(std::string& out, std::string_view s);
 
 // The last path segment of an ARM id: ".../roleDefinitions/<guid>" -> "<guid>".
 std::string_view last_segment(std::string_view id);

@@ -4,7 +4,6 @@
 #include "common/strings.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 
 namespace rootwatch::engine {
@@ -37,27 +36,6 @@ void append_scope(std::string& out, std::string_view scope) {
   }
 }
 
-// normalize_guid(s), appended: 32 hex digits get their dashes.
-void append_guid(std::string& out, std::string_view s) {
-  const auto bare = trim(s);
-  const bool undashed =
-      bare.size() == 32 && std::all_of(bare.begin(), bare.end(), [](unsigned char c) { return std::isxdigit(c); });
-  if (!undashed) {
-    append_lower(out, bare);
-    return;
-  }
-  // 8-4-4-4-12.
-  constexpr std::array<std::size_t, 5> group_sizes{8, 4, 4, 4, 12};
-  std::size_t at = 0;
-  for (const auto size : group_sizes) {
-    if (at > 0) {
-      out += '-';
-    }
-    append_lower(out, bare.substr(at, size));
-    at += size;
-  }
-}
-
 }  // namespace
 
 std::string canonical_scope(std::string_view scope) {
@@ -79,9 +57,9 @@ std::string identity_key(const assignment& a) {
   key += '|';
   append_scope(key, a.scope);
   key += '|';
-  append_guid(key, last_segment(trim(a.role.id)));
+  append_normalized_guid(key, last_segment(trim(a.role.id)));
   key += '|';
-  append_guid(key, a.principal.id);
+  append_normalized_guid(key, a.principal.id);
   // The fifth field held createdOn before schema 3. It stays, always empty, so that an
   // assignment that never had a createdOn keeps the alert ids and correlation key it had.
   key += '|';
