@@ -402,6 +402,28 @@ def sdk_row(root, build, m, cycles, sdk_python):
         fake.stop()
 
 
+def floor_row(root, build, m, burst, wakes_per_second, seconds):
+    """The least CPU a poll of m assignments at "/" costs here: bench/https_floor, plain OpenSSL
+    over one kept-alive verified TLS connection, every page read and nothing parsed."""
+    program = os.path.join(build, "bench/https_floor")
+    if not os.access(program, os.X_OK):
+        return {"error": f"{program} is missing (build the target https_floor)"}
+    work = fresh_work(root, f"floor-{m}-{burst}")
+    fake = fake_azure(build, work, m, page_size=100)
+    try:
+        env = dict(os.environ, BENCH_ARM_TOKEN=fake.app_token())
+        p = subprocess.run(
+            [program, "--base", fake.azure, "--ca", fake.ca, "--burst", str(burst), "--wakes-per-second",
+             str(wakes_per_second), "--seconds", str(seconds)],
+            env=env, capture_output=True, text=True, timeout=600,
+        )
+        if p.returncode != 0:
+            return {"error": p.stderr.strip().splitlines()[0] if p.stderr.strip() else f"exit {p.returncode}"}
+        return json.loads(p.stdout)
+    finally:
+        fake.stop()
+
+
 def detection_latency(build, root, interval, elevations):
     work = fresh_work(root, "latency")
     fake = fake_azure(build, work, 0, page_size=100, users=True)
@@ -669,7 +691,7 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--source", default=".")
     p.add_argument("--sdk-python", default="/usr/bin/python3")
-    p.add_argument("--only", default="", help="comma list: matrix,target,sdk,az,latency,throughput,startup,growth,callgrind")
+    p.add_argument("--only", default="", help="comma list: matrix,target,sdk,floor,az,latency,throughput,startup,growth,callgrind")
     p.add_argument("--tenants", default="", help="comma list overriding the matrix's tenant counts")
     p.add_argument("--assignments", default="", help="comma list overriding the matrix's assignments at /")
     p.add_argument("--interval", type=int, default=0, help="poll interval in seconds for every matrix row")
@@ -743,6 +765,7 @@ def main():
             f" (all four sources), start-up to READY {r['startup']:.2f} s")
         out("")
 
+    sdk = {}
     if want("sdk"):
         out("Peer: SDK poller (/usr/bin/python3, python3-azure, AuthorizationManagementClient, list_for_scope('/',"
             " atScope()), diff in memory; 0.25 s between cycles, one tenant)")
@@ -753,12 +776,37 @@ def main():
             if "error" in s:
                 out(f"{m:>5}  SDK poller failed: {s['error']}")
                 continue
+            sdk[m] = s
             ratios = []
             for r in rows:
                 if r["m"] == m and r["cycles"]:
                     ratios.append(f"N={r['n']}: {r['cpu_per_100'] / s['cpu_per_100']:.3f}"
                                   f" ({s['cpu_per_100'] / r['cpu_per_100']:.1f}x less)")
             out(f"{m:>5} {s['cycles']:>7} {s['cpu_per_100']:>16.3f} {s['cpu_per_100'] * 10:>9.2f}   {'; '.join(ratios)}  (SDK saw {s['seen']} at /)")
+        out("")
+
+    if want("floor"):
+        # Not a peer: the bound under every poller. One poll per wake-up at the SDK poller's pace,
+        # and 5 per wake-up as rootwatch's 250 ms grid groups 20 tenants at 1 s.
+        out("Floor: bench/https_floor, the least CPU one poll costs on this machine (a timer wake-up, every page over a"
+            " kept-alive verified TLS connection, nothing parsed, no event loop)")
+        out(f"{'at /':>5} {'polls/wake':>10} {'ms/poll':>8}   SDK / floor (the most any poller can be below the SDK)"
+            "   rootwatch / floor")
+        for m in ms:
+            for burst in (1, 5):
+                log(f"floor {m} x {burst}")
+                f = floor_row(root, build, m, burst, 4, 10 if args.quick else 20)
+                if "error" in f:
+                    out(f"{m:>5} {burst:>10}  floor not measured: {f['error']}")
+                    continue
+                text = f"{m:>5} {burst:>10} {f['ms_per_poll']:>8.4f}"
+                if m in sdk:
+                    text += f"   {sdk[m]['cpu_per_100'] * 10 / f['ms_per_poll']:.1f}x"
+                mine = [f"N={r['n']}: {r['cpu_per_100'] * 10 / f['ms_per_poll']:.1f}x the floor" for r in rows
+                        if r["m"] == m and r["cycles"]]
+                if mine:
+                    text += "   " + "; ".join(mine)
+                out(text)
         out("")
 
     if want("az"):

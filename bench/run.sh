@@ -3,9 +3,9 @@
 # Azure, beside the SDK poller and the cron-plus-CLI floor (issue 9). Prints a table and saves
 # a copy under build/. Figures only: nothing here passes or fails on a number.
 #
-# usage: bench/run.sh BUILD_DIR [--quick] [--only matrix,target,sdk,az,latency,throughput,startup,growth,callgrind]
-#   BUILD_DIR: a release build with rootwatch and rootwatch-fake:
-#     cmake --preset release && cmake --build --preset release -j2 --target rootwatch rootwatch-fake
+# usage: bench/run.sh BUILD_DIR [--quick] [--only matrix,target,sdk,floor,az,latency,throughput,startup,growth,callgrind]
+#   BUILD_DIR: a release build with rootwatch and rootwatch-fake (and https_floor for the floor part):
+#     cmake --preset release && cmake --build --preset release -j2 --target rootwatch rootwatch-fake https_floor
 #   --quick: 1 and 100 tenants x 0 and 200 assignments, 2 s latency interval (about 15 minutes);
 #   without it: 1, 100, 1000 x 0, 10, 200 and a 10 s latency interval (about 45 minutes).
 #   --tenants 1000 --assignments 0,200 --interval 60: other matrix rows (and --only to pick parts);
