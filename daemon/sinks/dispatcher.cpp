@@ -64,6 +64,11 @@ struct dispatcher::impl {
     }
     stats.set("rootwatch_sink_open", labels(), 0);
   }
+  // A sink removed by a reload keeps its series; an open breaker must not stay 1 there. One
+  // kept by the reload has a new dispatcher, whose breaker starts closed too.
+  ~impl() { stats.set("rootwatch_sink_open", labels(), 0); }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   asio::any_io_executor ex;
   store::state_store& store;

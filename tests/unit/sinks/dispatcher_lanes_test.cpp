@@ -367,6 +367,25 @@ TEST_F(dispatcher_lanes_test, an_unreachable_receiver_gets_one_probe_at_a_time_n
   EXPECT_TRUE(dead_.empty());
 }
 
+TEST_F(dispatcher_lanes_test, a_sink_that_goes_away_with_its_breaker_open_does_not_stay_open_in_the_metrics) {
+  closing_listener down(io_);
+  sink_.url = fmt::format("https://127.0.0.1:{}/hook", down.port());
+  queue(created_alert("s1", wall_.now()));
+  start();
+  for (int minute = 0; minute < 10 && stats_.value("rootwatch_sink_open", {{"sink", "soc"}}) != 1; ++minute) {
+    wall_.advance(1min);
+    dispatcher_->wake();
+    pump_for(60ms);
+  }
+  ASSERT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 1);
+
+  // A reload without this sink: its dispatcher stops and goes.
+  dispatcher_->stop();
+  ASSERT_TRUE(pump_until([&] { return finished_; }, 30s));
+  dispatcher_.reset();
+  EXPECT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 0);
+}
+
 TEST_F(dispatcher_lanes_test, a_changed_url_file_is_used_by_the_next_delivery_without_a_reload) {
   fake::receiver_options o;
   o.certificate = ca_.issue("localhost");
