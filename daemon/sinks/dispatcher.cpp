@@ -82,7 +82,8 @@ struct dispatcher::impl {
   std::list<asio::steady_timer> lane_timers;  // one per lane; wake() cuts every sleep short
   std::vector<std::int64_t> in_flight;        // rows a lane has taken and not yet recorded
   steady::time_point next_start{};            // min_interval: the earliest the next attempt may start
-  steady::time_point next_upkeep{};
+  // On the wall clock, as the ages it checks against give_up_after and the retention are.
+  std::optional<timestamp> next_upkeep;
   std::function<void(const dead_letter&)> dead_observer;
   std::int64_t limit = 0;  // 0: no bound
   milliseconds retention{0};
@@ -263,12 +264,12 @@ struct dispatcher::impl {
   // The outbox's bound and retention, at most once a minute; synchronous, so no lane sees a
   // row in between.
   void upkeep() {
-    const auto now_steady = steady::now();
-    if (now_steady < next_upkeep) {
+    const timestamp now = wall.now();
+    // A clock set back by more than the period does not hold the upkeep off for that long.
+    if (next_upkeep && now < *next_upkeep && *next_upkeep - now <= upkeep_every) {
       return;
     }
-    next_upkeep = now_steady + upkeep_every;
-    const timestamp now = wall.now();
+    next_upkeep = now + upkeep_every;
     if (limit > 0) {
       auto excess = store.overflow(name(), limit);
       if (!excess) {
@@ -287,10 +288,33 @@ struct dispatcher::impl {
         }
       }
     }
+    if (breaker.open()) {
+      give_up_unreached(now);
+    }
     if (retention.count() > 0) {
       if (auto pruned = store.prune_delivered(now - retention); pruned && *pruned > 0) {
         spdlog::info("outbox: forgot {} delivered alert rows older than {}", *pruned, format_duration(retention));
       }
+    }
+  }
+
+  // While the breaker is open only the probe goes out, so the rows behind it would reach
+  // give_up_after one probe at a time, days late for a long outage: the ones past it are given
+  // up here, as an attempt would have, and their watch.delivery_failed goes out on time.
+  void give_up_unreached(timestamp now) {
+    auto items = store.expired(name(), now - sink.settings.give_up_after, 1000);
+    if (!items) {
+      spdlog::error("sink {}: cannot read the outbox: {}", name(), items.error().message);
+      return;
+    }
+    for (const auto& item : *items) {
+      if (std::find(in_flight.begin(), in_flight.end(), item.seq) != in_flight.end()) {
+        continue;
+      }
+      give_up(item, item.attempts,
+              fmt::format("not delivered within {}: the receiver has been unreachable (circuit open)",
+                          format_duration(sink.settings.give_up_after)),
+              now);
     }
   }
 

@@ -658,6 +658,23 @@ result<std::vector<outbox_item>> state_store::overflow(const std::string& sink, 
   return out;
 }
 
+result<std::vector<outbox_item>> state_store::expired(const std::string& sink, timestamp queued_by, std::size_t limit) {
+  auto q =
+      db_.prepare(fmt::format("SELECT {} FROM outbox o WHERE o.sink = ?1 AND o.state = 'pending' "
+                              "AND o.created_at <= ?2 ORDER BY o.seq LIMIT ?3",
+                              item_columns));
+  if (!q) {
+    return q.error();
+  }
+  q->bind(1, sink).bind(2, to_ms(queued_by)).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<outbox_item> out;
+  auto read = q->for_each_row([&](const statement& row) { out.push_back(read_item(row)); });
+  if (!read) {
+    return read.error();
+  }
+  return out;
+}
+
 result<std::int64_t> state_store::prune_delivered(timestamp before) {
   auto q = db_.prepare("DELETE FROM outbox WHERE state = 'delivered' AND finished_at < ?1");
   if (!q) {

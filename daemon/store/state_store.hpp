@@ -146,6 +146,10 @@ class state_store {
   // The oldest pending rows of `sink` past `limit` rows, reminders first: what the bound
   // gives up on.
   result<std::vector<outbox_item>> overflow(const std::string& sink, std::int64_t limit);
+  // Pending rows of `sink` queued (or requeued) at or before `queued_by`, oldest first, at most
+  // `limit`: what give_up_after gives up on while no attempt reaches them (the sink's breaker
+  // is open).
+  result<std::vector<outbox_item>> expired(const std::string& sink, timestamp queued_by, std::size_t limit);
   // Forgets delivered rows finished before `before`; returns how many.
   result<std::int64_t> prune_delivered(timestamp before);
 

@@ -386,6 +386,37 @@ TEST_F(dispatcher_lanes_test, a_sink_that_goes_away_with_its_breaker_open_does_n
   EXPECT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 0);
 }
 
+TEST_F(dispatcher_lanes_test, rows_held_back_by_an_open_breaker_are_given_up_on_time_not_one_per_probe) {
+  sink_.settings.retry_initial_backoff = 20min;
+  sink_.settings.retry_max_backoff = 2h;
+  sink_.settings.give_up_after = 1h;
+  closing_listener down(io_);
+  sink_.url = fmt::format("https://127.0.0.1:{}/hook", down.port());
+  for (int i = 0; i < 20; ++i) {
+    queue(created_alert(fmt::format("s{}", i), wall_.now()));
+  }
+  start();
+  for (int minute = 0; minute < 100 && stats_.value("rootwatch_sink_open", {{"sink", "soc"}}) != 1; ++minute) {
+    wall_.advance(1min);
+    dispatcher_->wake();
+    pump_for(60ms);
+  }
+  ASSERT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 1);
+  const int tried = down.accepted();
+
+  // Past give_up_after, with at most a probe or two in between: every row is given up, each
+  // announced, none delivered.
+  for (int minute = 0; minute < 60; ++minute) {
+    wall_.advance(1min);
+    dispatcher_->wake();
+    pump_for(20ms);
+  }
+  ASSERT_TRUE(pump_until([&] { return dead_.size() == 20; }, 30s)) << "given up: " << dead_.size();
+  EXPECT_LE(down.accepted() - tried, 4) << "given up without an attempt each";
+  EXPECT_EQ(pending(), 0);
+  EXPECT_TRUE(accepted_ids().empty());
+}
+
 TEST_F(dispatcher_lanes_test, a_changed_url_file_is_used_by_the_next_delivery_without_a_reload) {
   fake::receiver_options o;
   o.certificate = ca_.issue("localhost");

@@ -133,6 +133,21 @@ TEST_F(outbox_order_test, overflow_names_the_oldest_past_the_bound_reminders_fir
   EXPECT_EQ(ids(*store_->overflow("soc", 2)), (std::vector<std::string>{"rem", "a"}));
 }
 
+TEST_F(outbox_order_test, expired_names_the_pending_rows_of_the_sink_queued_by_the_time_oldest_first) {
+  ASSERT_TRUE(store_->enqueue({about("a", "k1"), about("b", "k1", "assignment.removed")}, {"soc", "ops"}, t0));
+  ASSERT_TRUE(store_->enqueue({about("late", "k2")}, {"soc"}, t0 + 2h));
+  const auto due = *store_->due("soc", t0, 10);
+  ASSERT_EQ(ids(due), (std::vector<std::string>{"a"}));
+  ASSERT_TRUE(store_->mark_delivered(due[0].seq, t0));
+  // Queued by t0 and still pending: "b" (waiting behind "a" is no matter); not "late", not the
+  // delivered "a", not the other sink's rows.
+  EXPECT_EQ(ids(*store_->expired("soc", t0 + 1h, 10)), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(ids(*store_->expired("soc", t0 + 2h, 10)), (std::vector<std::string>{"b", "late"}));
+  EXPECT_EQ(ids(*store_->expired("soc", t0 + 2h, 1)), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(ids(*store_->expired("ops", t0, 10)), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(store_->expired("soc", t0 - 1ms, 10)->empty());
+}
+
 TEST_F(outbox_order_test, prune_forgets_only_delivered_rows_older_than_the_retention) {
   ASSERT_TRUE(store_->enqueue({about("a", "k1"), about("b", "k2"), about("c", "k3")}, {"soc"}, t0));
   const auto due = *store_->due("soc", t0, 10);
