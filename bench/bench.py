@@ -424,6 +424,34 @@ def floor_row(root, build, m, burst, wakes_per_second, seconds):
         fake.stop()
 
 
+def floor_instructions(root, build, m):
+    """Instructions per poll of bench/https_floor under callgrind (5 polls a wake-up): two runs
+    of different lengths, so that start-up (OpenSSL's set-up, the handshake) cancels out."""
+    program = os.path.join(build, "bench/https_floor")
+    if not shutil.which("valgrind") or not os.access(program, os.X_OK):
+        return None
+    work = fresh_work(root, f"floor-cg-{m}")
+    fake = fake_azure(build, work, m, page_size=100)
+    try:
+        env = dict(os.environ, BENCH_ARM_TOKEN=fake.app_token())
+        runs = []
+        for seconds in (4, 8):
+            out = os.path.join(work, f"callgrind.{seconds}")
+            p = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", program, "--base", fake.azure, "--ca",
+                 fake.ca, "--burst", "5", "--wakes-per-second", "4", "--seconds", str(seconds), "--warmup-seconds", "1"],
+                env=env, capture_output=True, text=True, timeout=600,
+            )
+            collected = re.search(r"Collected : (\d+)", p.stderr)
+            if p.returncode != 0 or not collected:
+                return None
+            runs.append((int(collected.group(1)), json.loads(p.stdout)["polls"]))
+        (i1, p1), (i2, p2) = runs
+        return (i2 - i1) / (p2 - p1)
+    finally:
+        fake.stop()
+
+
 def detection_latency(build, root, interval, elevations):
     work = fresh_work(root, "latency")
     fake = fake_azure(build, work, 0, page_size=100, users=True)
@@ -846,6 +874,11 @@ def main():
                 if mine:
                     text += "   " + "; ".join(mine)
                 out(text)
+            log(f"floor callgrind {m}")
+            ir = floor_instructions(root, build, m)
+            if ir is not None:
+                out(f"{m:>5}   callgrind: {ir / 1e6:.3f} M instructions per poll (the callgrind part below gives"
+                    " rootwatch's per cycle)")
         out("")
 
     if want("az"):
