@@ -52,7 +52,7 @@ assignment merge(assignment kept, const assignment& other) {
   return kept;
 }
 
-using present_map = std::map<std::string, const assignment*>;
+using present_map = std::map<std::string, const assignment*, std::less<>>;
 
 // The listing by identity, without copying its rows: each entry points into the snapshot, or,
 // for an identity listed more than once, to its merged copy in `merged` (a deque: what it
@@ -76,7 +76,8 @@ listed by_identity(const snapshot& snap) {
   return out;
 }
 
-using remembered_map = std::map<std::string, const tracked_assignment*>;
+// Keyed by views of the keys in the previous state, which outlives the cycle: no key is copied.
+using remembered_map = std::map<std::string_view, const tracked_assignment*, std::less<>>;
 
 bool expired(const tracked_assignment& t, timestamp now) {
   return t.removed_at && *t.removed_at < now - tombstone_retention;
@@ -124,7 +125,7 @@ alert make_alert(const cycle_input& in, std::string_view kind, const tracked_ass
 }
 
 // The keys each of the other sources lists, to name every source that saw an assignment.
-using other_views = std::vector<std::pair<const snapshot*, std::set<std::string>>>;
+using other_views = std::vector<std::pair<const snapshot*, std::set<std::string, std::less<>>>>;
 
 other_views keys_of_others(const cycle_input& in) {
   other_views out;
@@ -132,7 +133,7 @@ other_views keys_of_others(const cycle_input& in) {
     if (other == nullptr) {
       continue;
     }
-    std::set<std::string> keys;
+    std::set<std::string, std::less<>> keys;
     for (const assignment& a : other->assignments) {
       keys.insert(identity_key(a));
     }
@@ -184,10 +185,30 @@ struct step {
   bool created = false;
 };
 
+// `before` with `now` as its current row, without first copying the row it replaces (a dozen
+// strings per row per cycle). Every field but `current` is named here: the size check below
+// stops the build when tracked_assignment gains one, so that it is not silently dropped.
+static_assert(sizeof(tracked_assignment) == 640, "a field was added to tracked_assignment: copy it in refreshed()");
+tracked_assignment refreshed(const tracked_assignment& before, const assignment& now) {
+  tracked_assignment t;
+  t.current = now;
+  t.key = before.key;
+  t.subject = before.subject;
+  t.first_seen = before.first_seen;
+  t.rule = before.rule;
+  t.level = before.level;
+  t.firing = before.firing;
+  t.baselined = before.baselined;
+  t.allowed = before.allowed;
+  t.occurrence = before.occurrence;
+  t.removed_at = before.removed_at;
+  t.actor = before.actor;
+  t.reminders = before.reminders;
+  return t;
+}
+
 step seen_before(const tracked_assignment& before, const assignment& now, const std::optional<rule_match>& m) {
-  step s{before, false};
-  // Assigned, not built: the strings of the copy just made take the new values in place.
-  s.next.current = now;
+  step s{refreshed(before, now), false};
   apply_match(s.next, m);
   if (!before.firing && !before.baselined && alerts_on(m)) {
     s.next.firing = true;
@@ -288,7 +309,7 @@ struct missing {
   std::size_t held_firing = 0;                 // held ones that still fire
 };
 
-bool shown_by_another(const other_views& others, const std::string& key) {
+bool shown_by_another(const other_views& others, std::string_view key) {
   return std::any_of(others.begin(), others.end(), [&key](const auto& other) { return other.second.contains(key); });
 }
 
