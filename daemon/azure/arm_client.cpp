@@ -4,6 +4,9 @@
 #include "azure/paged_reader.hpp"
 #include "common/clock.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace rootwatch::azure {
 namespace {
 
@@ -26,17 +29,23 @@ awaitable<result<std::vector<engine::assignment>>> arm_client::list_root_assignm
   std::vector<engine::assignment> all;
   paging p{"role assignment list", "arm role assignments", "nextLink",
            options_.base,          "resource manager",     options_.max_pages};
-  auto read = co_await read_linked_pages(api_, std::move(p), options_.base + std::string(list_path),
-                                         [&all](std::string_view body) -> result<std::optional<std::string>> {
-                                           auto parsed = parse_role_assignment_page(body);
-                                           if (!parsed) {
-                                             return parsed.error();
-                                           }
-                                           for (auto& a : parsed->items) {
-                                             all.push_back(std::move(a));
-                                           }
-                                           return std::move(parsed->next_link);
-                                         });
+  auto read =
+      co_await read_linked_pages(api_, std::move(p), options_.base + std::string(list_path),
+                                 [&all](std::string_view body) -> result<std::optional<std::string>> {
+                                   auto parsed = parse_role_assignment_page(body);
+                                   if (!parsed) {
+                                     return parsed.error();
+                                   }
+                                   // The first page's rows are taken whole, the
+                                   // others moved once into room made for them.
+                                   if (all.empty()) {
+                                     all = std::move(parsed->items);
+                                   } else {
+                                     all.reserve(all.size() + parsed->items.size());
+                                     std::move(parsed->items.begin(), parsed->items.end(), std::back_inserter(all));
+                                   }
+                                   return std::move(parsed->next_link);
+                                 });
   if (!read) {
     co_return read.error();
   }

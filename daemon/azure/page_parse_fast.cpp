@@ -75,11 +75,13 @@ bool read_members(dom::object object, const wanted_member (&wanted)[n]) {
 enum class empty_created_by { is_a_value, is_unknown };
 
 // The fields both sources share: `id` from the row, the rest from its properties object.
-std::optional<engine::assignment> read_assignment(const member& id, const member& properties,
-                                                  empty_created_by empty_creator) {
+// Written into `a`, a fresh row already in its page (no move of a finished row per item);
+// false on any doubt, and then the whole page is dropped.
+bool read_assignment(const member& id, const member& properties, empty_created_by empty_creator,
+                     engine::assignment& a) {
   dom::object props;
   if (!properties.present || properties.value.get_object().get(props) != simdjson::SUCCESS) {
-    return std::nullopt;
+    return false;
   }
   member scope;
   member role;
@@ -95,7 +97,7 @@ std::optional<engine::assignment> read_assignment(const member& id, const member
       {"createdBy", &created_by},
   };
   if (!read_members(props, wanted)) {
-    return std::nullopt;
+    return false;
   }
   std::string_view id_text;
   std::string_view scope_text;
@@ -109,14 +111,13 @@ std::optional<engine::assignment> read_assignment(const member& id, const member
       !required_text(principal, principal_text) || !optional_text(principal_type, principal_type_text) ||
       !optional_text(condition, condition_text) || !optional_text(created_on, created_on_text) ||
       !optional_text(created_by, created_by_text)) {
-    return std::nullopt;
+    return false;
   }
-  engine::assignment a;
   // Root-scope ids have no subscription prefix, others do, and ARG writes "RoleDefinitions":
   // either way only the trailing GUID counts.
   a.role.id = normalize_guid(last_segment(role_text));
   if (!is_guid(a.role.id)) {
-    return std::nullopt;
+    return false;
   }
   a.id = id_text;
   a.scope = scope_text;
@@ -131,43 +132,43 @@ std::optional<engine::assignment> read_assignment(const member& id, const member
   if (created_by_text && (empty_creator == empty_created_by::is_a_value || !created_by_text->empty())) {
     a.created_by = normalize_guid(*created_by_text);
   }
-  return a;
+  return true;
 }
 
-std::optional<engine::assignment> fast_item(dom::element item) {
+bool fast_item(dom::element item, engine::assignment& a) {
   dom::object object;
   if (item.get_object().get(object) != simdjson::SUCCESS) {
-    return std::nullopt;
+    return false;
   }
   member id;
   member properties;
   const wanted_member wanted[] = {{"id", &id}, {"properties", &properties}};
   if (!read_members(object, wanted)) {
-    return std::nullopt;
+    return false;
   }
   // arm_parse keeps an empty createdBy as "" (normalize_guid of "").
-  return read_assignment(id, properties, empty_created_by::is_a_value);
+  return read_assignment(id, properties, empty_created_by::is_a_value, a);
 }
 
 constexpr std::string_view role_assignment_type = "microsoft.authorization/roleassignments";
 
-std::optional<engine::assignment> fast_row(dom::element row) {
+bool fast_row(dom::element row, engine::assignment& a) {
   dom::object object;
   if (row.get_object().get(object) != simdjson::SUCCESS) {
-    return std::nullopt;
+    return false;
   }
   member id;
   member type;
   member properties;
   const wanted_member wanted[] = {{"id", &id}, {"type", &type}, {"properties", &properties}};
   if (!read_members(object, wanted)) {
-    return std::nullopt;
+    return false;
   }
   std::optional<std::string_view> type_text;
   if (!optional_text(type, type_text) || (type_text && !iequals(*type_text, role_assignment_type))) {
-    return std::nullopt;
+    return false;
   }
-  return read_assignment(id, properties, empty_created_by::is_unknown);
+  return read_assignment(id, properties, empty_created_by::is_unknown, a);
 }
 
 // count and totalRecords: absent or null, or a whole number from 0 to INT64_MAX written as an
@@ -251,11 +252,9 @@ std::optional<resource_graph_page> fast_graph_page(std::string_view body) {
   }
   page.items.reserve(rows.size());
   for (const dom::element row : rows) {
-    auto a = fast_row(row);
-    if (!a) {
+    if (!fast_row(row, page.items.emplace_back())) {
       return std::nullopt;
     }
-    page.items.push_back(std::move(*a));
   }
   if (count_value && static_cast<std::uint64_t>(*count_value) != page.items.size()) {
     return std::nullopt;
@@ -289,11 +288,9 @@ std::optional<assignment_page> fast_page(std::string_view body) {
   assignment_page page;
   page.items.reserve(items.size());
   for (const dom::element item : items) {
-    auto a = fast_item(item);
-    if (!a) {
+    if (!fast_item(item, page.items.emplace_back())) {
       return std::nullopt;
     }
-    page.items.push_back(std::move(*a));
   }
   // json_fields::optional_link: an empty link is the last page.
   if (next_text && !next_text->empty()) {

@@ -12,7 +12,9 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rootwatch::net {
@@ -41,6 +43,9 @@ class role_names {
                                                timestamp taken_at);
 
  private:
+  // The name without asking ARM (built-in or cached), for a lower-case GUID; nullopt otherwise.
+  std::optional<std::string_view> known(const std::string& normalized_id) const;
+
   std::string base_;
   get_fn get_;
   std::map<std::string, std::string> cache_;  // by lower-case GUID

@@ -52,7 +52,7 @@ assignment merge(assignment kept, const assignment& other) {
   return kept;
 }
 
-using present_map = std::map<std::string, const assignment*>;
+using present_map = std::map<std::string, const assignment*, std::less<>>;
 
 // The listing by identity, without copying its rows: each entry points into the snapshot, or,
 // for an identity listed more than once, to its merged copy in `merged` (a deque: what it
@@ -76,7 +76,8 @@ listed by_identity(const snapshot& snap) {
   return out;
 }
 
-using remembered_map = std::map<std::string, const tracked_assignment*>;
+// Keyed by views of the keys in the previous state, which outlives the cycle: no key is copied.
+using remembered_map = std::map<std::string_view, const tracked_assignment*, std::less<>>;
 
 bool expired(const tracked_assignment& t, timestamp now) {
   return t.removed_at && *t.removed_at < now - tombstone_retention;
@@ -124,7 +125,7 @@ alert make_alert(const cycle_input& in, std::string_view kind, const tracked_ass
 }
 
 // The keys each of the other sources lists, to name every source that saw an assignment.
-using other_views = std::vector<std::pair<const snapshot*, std::set<std::string>>>;
+using other_views = std::vector<std::pair<const snapshot*, std::set<std::string, std::less<>>>>;
 
 other_views keys_of_others(const cycle_input& in) {
   other_views out;
@@ -132,7 +133,7 @@ other_views keys_of_others(const cycle_input& in) {
     if (other == nullptr) {
       continue;
     }
-    std::set<std::string> keys;
+    std::set<std::string, std::less<>> keys;
     for (const assignment& a : other->assignments) {
       keys.insert(identity_key(a));
     }
@@ -163,7 +164,8 @@ alert removed_alert(const cycle_input& in, const tracked_assignment& t) {
 
 // Rule, level and allow flag as the rules see the assignment now. A firing assignment that
 // no rule watches any more keeps the rule it fired under, so that its resolution names it.
-tracked_assignment with_match(tracked_assignment t, const std::optional<rule_match>& m) {
+// In place: a tracked assignment is about a dozen strings, and every row passes here each cycle.
+void apply_match(tracked_assignment& t, const std::optional<rule_match>& m) {
   if (m) {
     t.rule = m->matched->name;
     t.level = m->matched->level;
@@ -172,7 +174,6 @@ tracked_assignment with_match(tracked_assignment t, const std::optional<rule_mat
     t.level = severity::info;
   }
   t.allowed = m && m->allowed_by;
-  return t;
 }
 
 bool alerts_on(const std::optional<rule_match>& m) {
@@ -184,11 +185,31 @@ struct step {
   bool created = false;
 };
 
+// `before` with `now` as its current row, without first copying the row it replaces (a dozen
+// strings per row per cycle). Every field but `current` is named here: the size check below
+// stops the build when tracked_assignment gains one, so that it is not silently dropped.
+static_assert(sizeof(tracked_assignment) == 640, "a field was added to tracked_assignment: copy it in refreshed()");
+tracked_assignment refreshed(const tracked_assignment& before, const assignment& now) {
+  tracked_assignment t;
+  t.current = now;
+  t.key = before.key;
+  t.subject = before.subject;
+  t.first_seen = before.first_seen;
+  t.rule = before.rule;
+  t.level = before.level;
+  t.firing = before.firing;
+  t.baselined = before.baselined;
+  t.allowed = before.allowed;
+  t.occurrence = before.occurrence;
+  t.removed_at = before.removed_at;
+  t.actor = before.actor;
+  t.reminders = before.reminders;
+  return t;
+}
+
 step seen_before(const tracked_assignment& before, const assignment& now, const std::optional<rule_match>& m) {
-  tracked_assignment refreshed = before;
-  // Assigned, not built: the strings of the copy just made take the new values in place.
-  refreshed.current = now;
-  step s{with_match(std::move(refreshed), m), false};
+  step s{refreshed(before, now), false};
+  apply_match(s.next, m);
   if (!before.firing && !before.baselined && alerts_on(m)) {
     s.next.firing = true;
     s.created = true;
@@ -201,13 +222,14 @@ step seen_before(const tracked_assignment& before, const assignment& now, const 
 // either way nothing from before carries over, and the ids are the new occurrence's own.
 step seen_first(const cycle_input& in, const tenant_state& previous, const std::string& key, const assignment& now,
                 const std::optional<rule_match>& m, int occurrence) {
-  tracked_assignment fresh;
+  step s;
+  tracked_assignment& fresh = s.next;
   fresh.current = now;
   fresh.key = key;
   fresh.first_seen = in.now;
   fresh.occurrence = occurrence;
   fresh.subject = occurrence_key(key, occurrence);
-  step s{with_match(std::move(fresh), m), false};
+  apply_match(fresh, m);
   if (alerts_on(m)) {
     if (!previous.initialized && in.baseline == baseline_mode::silent) {
       s.next.baselined = true;
@@ -287,7 +309,7 @@ struct missing {
   std::size_t held_firing = 0;                 // held ones that still fire
 };
 
-bool shown_by_another(const other_views& others, const std::string& key) {
+bool shown_by_another(const other_views& others, std::string_view key) {
   return std::any_of(others.begin(), others.end(), [&key](const auto& other) { return other.second.contains(key); });
 }
 
@@ -328,6 +350,13 @@ missing bury_missing(const cycle_input& in, const remembered_map& before, const 
 
 // Two lists sorted by key, with no key in both, as one sorted list.
 std::vector<tracked_assignment> merge_by_key(std::vector<tracked_assignment> a, std::vector<tracked_assignment> b) {
+  // Most cycles bury nothing: the live list is then the whole list, taken without moving a row.
+  if (b.empty()) {
+    return a;
+  }
+  if (a.empty()) {
+    return b;
+  }
   std::vector<tracked_assignment> out;
   out.reserve(a.size() + b.size());
   std::merge(std::make_move_iterator(a.begin()), std::make_move_iterator(a.end()), std::make_move_iterator(b.begin()),
@@ -389,6 +418,7 @@ cycle_output run_cycle(const cycle_input& in) {
   }
   out.firing = gone.held_firing;
   std::vector<tracked_assignment> live;
+  live.reserve(present.size());
   std::vector<alert> creations;
   std::vector<std::string> created_keys;
   for (const auto& [key, a] : present) {

@@ -17,6 +17,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <map>
+#include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -138,6 +140,30 @@ struct https_client::impl {
   std::map<std::string, session_ptr, std::less<>> sessions;
   std::size_t opened = 0;
   std::size_t resumed = 0;
+  // The last few URLs sent and their parts: a watcher sends the same list URL every cycle, and
+  // Boost.URL's parse was a twentieth of an idle cycle. Bounded (next links all differ), and
+  // only exact text is matched, so a URL is read as it would be parsed now.
+  static constexpr std::size_t parsed_urls_kept = 8;
+  std::vector<std::pair<std::string, url_parts>> parsed_urls;
+  std::size_t next_parsed_slot = 0;
+
+  result<url_parts> parse_url(const std::string& url) {
+    for (const auto& [text, parts] : parsed_urls) {
+      if (text == url) {
+        return parts;
+      }
+    }
+    auto parsed = parse_https_url(url);
+    if (parsed) {
+      if (parsed_urls.size() < parsed_urls_kept) {
+        parsed_urls.emplace_back(url, *parsed);
+      } else {
+        parsed_urls[next_parsed_slot] = {url, *parsed};
+        next_parsed_slot = (next_parsed_slot + 1) % parsed_urls_kept;
+      }
+    }
+    return parsed;
+  }
 
   // After an answer: TLS 1.3 tickets arrive after the handshake, so the session is resumable
   // once the first answer has been read. A copy is kept: OpenSSL marks a connection's own
@@ -295,7 +321,7 @@ struct https_client::impl {
 
 https_client::https_client(asio::any_io_executor ex, std::shared_ptr<client_tls> tls, rng& random,
                            const clock& wall_clock)
-    : impl_(new impl{std::move(ex), std::move(tls), random, wall_clock, {}, {}, 0, 0}) {}
+    : impl_(new impl{std::move(ex), std::move(tls), random, wall_clock, {}, {}, 0, 0, {}, 0}) {}
 
 https_client::~https_client() = default;
 
@@ -312,7 +338,7 @@ std::size_t https_client::sessions_resumed() const {
 }
 
 awaitable<result<response>> https_client::send(request req) {
-  auto u = parse_https_url(req.url);
+  auto u = impl_->parse_url(req.url);
   if (!u) {
     co_return with_context(u.error(), req.what.empty() ? "request" : req.what);
   }
