@@ -345,14 +345,22 @@ awaitable<result<response>> https_client::send(request req) {
   const auto started = steady::now();
   const auto deadline = started + req.timeout;
   const std::string key = u->host + ":" + u->port;
+  bool full_handshake_tried = false;
   while (true) {
     auto c = impl_->take_idle(key);
     const bool reused = c != nullptr;
     if (!c) {
       const bool offered_session = impl_->sessions.contains(key);
       auto opened = co_await impl_->open(key, *u, req, deadline);
-      if (!opened && offered_session && opened.error().kind == error_kind::network && opened.error().retryable) {
-        continue;  // once: the session is forgotten, the next handshake is a full one
+      // Once, and only when the handshake failed on the session offered (open() forgot it):
+      // the next handshake is a full one. A refused or unreachable connect keeps the session
+      // and is the answer: going round again would connect thousands of times a second until
+      // the deadline, and never see a cancellation.
+      const bool session_refused = offered_session && !impl_->sessions.contains(key);
+      if (!opened && session_refused && !full_handshake_tried && opened.error().kind == error_kind::network &&
+          opened.error().retryable) {
+        full_handshake_tried = true;
+        continue;
       }
       if (!opened) {
         const result<response> failed = opened.error();

@@ -136,6 +136,21 @@ TEST_F(https_client_test, an_unreachable_port_is_a_retryable_network_error) {
   EXPECT_TRUE(r.error().retryable);
 }
 
+TEST_F(https_client_test, a_refused_connection_after_a_kept_session_fails_at_once_not_at_the_deadline) {
+  // A TLS session kept for the host used to send every refused connect round again (the retry
+  // meant for a session the server would not resume), thousands a second until the deadline.
+  auto first = send(post());
+  ASSERT_TRUE(first) << first.error().message;
+  client_->close_idle();
+  const auto opened = client_->connections_opened();
+  receiver_->stop();
+  auto r = send(post(4s));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, error_kind::network) << r.error().message;
+  EXPECT_TRUE(r.error().retryable);
+  EXPECT_EQ(client_->connections_opened(), opened);
+}
+
 TEST_F(https_client_test, errors_never_show_the_path_or_query_of_the_url) {
   auto req = post(300ms);
   req.url = receiver_->url() + "/T0000/B0000/secret-token-in-path?sig=secret-in-query";
