@@ -380,6 +380,29 @@ def matrix_row(build, root, n, m, interval, measure_s, warm_cycles, min_cycles, 
         fake.stop()
 
 
+def azure_outage(build, root, n, interval, measure_s):
+    """CPU while Azure refuses every connection (the fake stopped after READY): failed cycles
+    must cost about what good ones do, never a retry storm."""
+    work = fresh_work(root, f"outage-{n}")
+    fake = fake_azure(build, work, 10, page_size=100)
+    d = None
+    try:
+        d = run_daemon(build, work, fake, n, interval)
+        wait_until(lambda: d.cycles() >= n, 120 + n * 0.05, "a first cycle of every tenant", step=0.5)
+        fake.stop()
+        time.sleep(min(interval, 10))
+        cpu0 = cpu_seconds(d.pid)
+        t0 = time.monotonic()
+        time.sleep(measure_s)
+        cpu1 = cpu_seconds(d.pid)
+        t1 = time.monotonic()
+        failed = d.metric_sum("rootwatch_cycles_total", 'result="failed"')
+        return {"cpu": cpu1 - cpu0, "wall": t1 - t0, "failed": failed}
+    finally:
+        if d:
+            d.stop()
+
+
 def sdk_row(root, build, m, cycles, sdk_python):
     work = fresh_work(root, f"sdk-{m}")
     fake = fake_azure(build, work, m, page_size=100)
@@ -758,7 +781,7 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--source", default=".")
     p.add_argument("--sdk-python", default="/usr/bin/python3")
-    p.add_argument("--only", default="", help="comma list: matrix,target,sdk,floor,az,latency,throughput,startup,growth,callgrind")
+    p.add_argument("--only", default="", help="comma list: matrix,target,sdk,floor,outage,az,latency,throughput,startup,growth,callgrind")
     p.add_argument("--tenants", default="", help="comma list overriding the matrix's tenant counts")
     p.add_argument("--assignments", default="", help="comma list overriding the matrix's assignments at /")
     p.add_argument("--interval", type=int, default=0, help="poll interval in seconds for every matrix row")
@@ -879,6 +902,13 @@ def main():
             if ir is not None:
                 out(f"{m:>5}   callgrind: {ir / 1e6:.3f} M instructions per poll (the callgrind part below gives"
                     " rootwatch's per cycle)")
+        out("")
+
+    if want("outage"):
+        log("outage")
+        o = azure_outage(build, root, 1000, 60, 60)
+        out(f"Azure refusing every connection, 1000 tenants every 60 s: daemon CPU {o['cpu']:.2f} s over {o['wall']:.0f} s"
+            f" ({o['cpu'] / o['wall'] * 100:.2f}% of a core); failed cycles so far {o['failed']:.0f}")
         out("")
 
     if want("az"):

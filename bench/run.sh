@@ -3,7 +3,7 @@
 # Azure, beside the SDK poller and the cron-plus-CLI floor (issue 9). Prints a table and saves
 # a copy under build/. Figures only: nothing here passes or fails on a number.
 #
-# usage: bench/run.sh BUILD_DIR [--quick] [--only matrix,target,sdk,floor,az,latency,throughput,startup,growth,callgrind]
+# usage: bench/run.sh BUILD_DIR [--quick] [--only matrix,target,sdk,floor,outage,az,latency,throughput,startup,growth,callgrind]
 #   BUILD_DIR: a release build with rootwatch and rootwatch-fake (and https_floor for the floor part):
 #     cmake --preset release && cmake --build --preset release -j2 --target rootwatch rootwatch-fake https_floor
 #   --quick: 1 and 100 tenants x 0 and 200 assignments, 2 s latency interval (about 15 minutes);
