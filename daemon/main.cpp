@@ -9,6 +9,7 @@
 #include "common/version.hpp"
 #include "config/load.hpp"
 #include "ops/logging.hpp"
+#include "ops/memory_trim.hpp"
 #include "sinks/routing.hpp"
 
 #include <spdlog/spdlog.h>
@@ -359,6 +360,7 @@ int probe(const arguments& args) {
 int main(int argc, char** argv) {
   // A peer closing a TLS connection must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  rootwatch::ops::tune_allocator();
   if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
     std::printf("rootwatch %s\n", version);
     return 0;

@@ -228,7 +228,11 @@ std::unique_ptr<auth::credential> make_tenant_credential(services& svc, const co
   o.tenant_id = t.tenant_id;
   o.client_id = t.credential.client_id;
   o.timeout = t.request_timeout;
-  o.read_secret = [&svc, t]() { return read_client_secret(t, svc.getenv); };
+  // Kept for the credential's life: without the file's line of every key, which reading the
+  // secret does not use (a map per tenant).
+  auto kept = t;
+  kept.lines.clear();
+  o.read_secret = [&svc, kept = std::move(kept)]() { return read_client_secret(kept, svc.getenv); };
   return std::make_unique<auth::client_secret_credential>(svc.http, std::move(o), svc.wall);
 }
 

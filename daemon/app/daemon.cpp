@@ -13,6 +13,7 @@
 #include "net/https_client.hpp"
 #include "net/tls.hpp"
 #include "ops/health.hpp"
+#include "ops/memory_trim.hpp"
 #include "ops/systemd_notify.hpp"
 #include "store/state_store.hpp"
 #include "store/status_reader.hpp"
@@ -30,6 +31,9 @@ namespace rootwatch::app {
 namespace {
 
 constexpr auto after_cancel_grace = std::chrono::seconds{2};
+// How often freed heap goes back to the system (see ops/memory_trim.hpp): a tenant's cycle
+// every poll interval frees what it used; once a minute keeps the RSS near the live heap.
+constexpr auto memory_trim_every = milliseconds{60'000};
 
 }  // namespace
 
@@ -41,7 +45,8 @@ struct daemon::impl {
         random(seeded_rng::from_entropy()),
         infra(e),
         control(e, asio::steady_timer::time_point::max()),
-        watchdog_timer(e) {}
+        watchdog_timer(e),
+        trimmer(e, memory_trim_every) {}
 
   asio::any_io_executor ex;
   options opts;
@@ -65,6 +70,7 @@ struct daemon::impl {
   task_group infra;
   asio::steady_timer control;  // cancelled to wake run() for a stop or a reload
   asio::steady_timer watchdog_timer;
+  ops::memory_trimmer trimmer;
   bool stopping = false;
   bool reload_requested = false;
   int exit_code = 0;
@@ -98,6 +104,8 @@ struct daemon::impl {
       health.tenants[name] = {};
       gen_tasks->spawn("watcher " + name, w->run([this, name](const cycle_report& r) { on_cycle(name, r); }), crash);
     }
+    // What building this generation and stopping the last one freed goes back now.
+    trimmer.trim_now();
   }
 
   // Each source's last result; one the cycle's deadline left unasked keeps what it had.
@@ -329,6 +337,7 @@ awaitable<int> daemon::run() {
   if (auto interval = p.notifier.watchdog_interval()) {
     p.infra.spawn("watchdog", p.watchdog(*interval), crash);
   }
+  p.infra.spawn("memory trim", p.trimmer.run(), crash);
   spdlog::info("rootwatch {} running: {} tenant(s), {} rule(s), {} sink(s), state in {}{}", version,
                p.opts.settings.tenants.size(), p.opts.settings.rules.size(), p.opts.settings.sinks.size(),
                p.store->path(), p.health_address.empty() ? std::string{} : ", health on " + p.health_address);
@@ -355,6 +364,7 @@ awaitable<int> daemon::run() {
     p.server->stop();
   }
   p.watchdog_timer.cancel();
+  p.trimmer.stop();
   const bool finished = co_await p.infra.join(after_cancel_grace);
   if (!finished) {
     p.infra.cancel();

@@ -271,9 +271,11 @@ result<std::unique_ptr<generation>> build_generation(services& svc, const config
     welcome_sinks(svc, cfg);
   }
   auto* raw = gen.get();
+  const auto rules = std::make_shared<const std::vector<engine::rule>>(cfg.rules);
+  const auto shared_sink_names = std::make_shared<const std::vector<std::string>>(sink_names);
   for (const auto& t : cfg.tenants) {
     gen->watchers.push_back(std::make_unique<watcher>(
-        svc, t, cfg.rules, sink_names, cfg.path, [raw]() { raw->wake_dispatchers(); }, make_snapshot_sources));
+        svc, t, rules, shared_sink_names, [raw]() { raw->wake_dispatchers(); }, make_snapshot_sources));
     gen->watchers.back()->set_place(gen->watchers.size() - 1, cfg.tenants.size());
   }
   return gen;

@@ -87,6 +87,8 @@ class tenant_series {
   metrics::value_ref& operator*() {
     if (!ref_) {
       ref_ = stats_->ref(name_, labels_);
+      // Not needed again: a thousand tenants keep some twenty series each.
+      metric_labels{}.swap(labels_);
     }
     return *ref_;
   }
@@ -126,13 +128,14 @@ class per_source_series {
 }  // namespace
 
 struct watcher::impl {
-  impl(services& s, const config::tenant_settings& t, std::vector<engine::rule> r, std::vector<std::string> sinks,
-       std::string path, std::function<void()> queued, const snapshot_source_factory& make_sources,
-       const event_source_factory& make_events)
+  impl(services& s, const config::tenant_settings& t, std::shared_ptr<const std::vector<engine::rule>> r,
+       std::shared_ptr<const std::vector<std::string>> sinks, std::function<void()> queued,
+       const snapshot_source_factory& make_sources, const event_source_factory& make_events)
       : svc(s),
-        rules(std::move(r)),
-        sink_names(std::move(sinks)),
-        config_path(std::move(path)),
+        shared_rules(std::move(r)),
+        shared_sink_names(std::move(sinks)),
+        rules(*shared_rules),
+        sink_names(*shared_sink_names),
         alerts_queued(std::move(queued)),
         tokens(s.ex, make_tenant_credential(s, t), s.wall, &s.stats),
         sources(authority_first(make_sources(s, t, tokens))),
@@ -191,9 +194,11 @@ struct watcher::impl {
   }
 
   services& svc;
-  std::vector<engine::rule> rules;
-  std::vector<std::string> sink_names;
-  std::string config_path;
+  // Shared with the generation's other watchers (see the constructor in watcher.hpp).
+  std::shared_ptr<const std::vector<engine::rule>> shared_rules;
+  std::shared_ptr<const std::vector<std::string>> shared_sink_names;
+  const std::vector<engine::rule>& rules;
+  const std::vector<std::string>& sink_names;
   std::function<void()> alerts_queued;
   auth::token_cache tokens;
   snapshot_sources sources;                        // after `tokens`, which they use
@@ -244,9 +249,21 @@ struct watcher::gathered {
 watcher::watcher(services& svc, config::tenant_settings tenant, std::vector<engine::rule> rules,
                  std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued,
                  snapshot_source_factory make_sources, event_source_factory make_events)
-    : impl_(std::make_unique<impl>(svc, tenant, std::move(rules), std::move(sink_names), std::move(config_path),
-                                   std::move(alerts_queued), make_sources, make_events)),
-      tenant_(std::move(tenant)) {}
+    : watcher(svc, std::move(tenant), std::make_shared<const std::vector<engine::rule>>(std::move(rules)),
+              std::make_shared<const std::vector<std::string>>(std::move(sink_names)), std::move(alerts_queued),
+              std::move(make_sources), std::move(make_events)) {
+  (void)config_path;  // not used by a watcher
+}
+
+watcher::watcher(services& svc, config::tenant_settings tenant, std::shared_ptr<const std::vector<engine::rule>> rules,
+                 std::shared_ptr<const std::vector<std::string>> sink_names, std::function<void()> alerts_queued,
+                 snapshot_source_factory make_sources, event_source_factory make_events)
+    : impl_(std::make_unique<impl>(svc, tenant, std::move(rules), std::move(sink_names), std::move(alerts_queued),
+                                   make_sources, make_events)),
+      tenant_(std::move(tenant)) {
+  // The file's line of every key, a map per tenant: only the loader's messages need it.
+  tenant_.lines.clear();
+}
 
 watcher::~watcher() = default;
 

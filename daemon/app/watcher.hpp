@@ -60,8 +60,15 @@ class watcher {
           std::vector<std::string> sink_names, std::string config_path, std::function<void()> alerts_queued,
           snapshot_source_factory make_sources = make_snapshot_sources,
           event_source_factory make_events = make_event_sources);
+  // The generation's rules and sink names, one copy shared by all its watchers: a thousand
+  // tenants would otherwise keep a thousand copies of the same configuration.
+  watcher(services& svc, config::tenant_settings tenant, std::shared_ptr<const std::vector<engine::rule>> rules,
+          std::shared_ptr<const std::vector<std::string>> sink_names, std::function<void()> alerts_queued,
+          snapshot_source_factory make_sources = make_snapshot_sources,
+          event_source_factory make_events = make_event_sources);
   ~watcher();
 
+  // Without `lines` (where each key was in the file): only the loader's messages use them.
   const config::tenant_settings& tenant() const { return tenant_; }
 
   // One cycle. Gathering (token, every page, role names) ends by tenant.cycle_timeout or fails

@@ -181,5 +181,21 @@ TEST_F(watcher_state_test, the_tenant_series_count_every_cycle_and_show_from_the
   EXPECT_EQ(stats_.value("rootwatch_cycles_total", {{"tenant", "contoso"}, {"result", "ok"}}), 2);
 }
 
+TEST_F(watcher_state_test, watchers_share_the_generations_rules_and_keep_no_key_lines) {
+  add_assignment(1);
+  auto t = tenant("contoso");
+  t.lines = {{"credential.client_secret_env", 12}, {"name", 10}};
+  const auto rules = std::make_shared<const std::vector<engine::rule>>(std::vector<engine::rule>{
+      {"anything-at-root", {"/"}, {"*"}, engine::severity::critical, {}, std::nullopt, engine::severity::critical}});
+  const auto sinks = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"soc"});
+  watcher w(*svc_, t, rules, sinks, std::function<void()>{});
+  EXPECT_EQ(rules.use_count(), 2) << "the watcher holds the generation's rules, not a copy";
+  EXPECT_EQ(sinks.use_count(), 2);
+  EXPECT_TRUE(w.tenant().lines.empty()) << "the loader's key lines are not kept per tenant";
+  const auto report = run_coro(io_, w.cycle());
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  EXPECT_EQ(report.firing, 1u);
+}
+
 }  // namespace
 }  // namespace rootwatch::app

@@ -1,0 +1,71 @@
+#include "ops/memory_trim.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+
+namespace rootwatch::ops {
+namespace {
+
+TEST(memory_trim, trim_now_gives_memory_back_at_once) {
+  asio::io_context io;
+  int trims = 0;
+  memory_trimmer trimmer(io.get_executor(), milliseconds{60'000}, [&trims] { ++trims; });
+  trimmer.trim_now();
+  EXPECT_EQ(trims, 1);
+}
+
+TEST(memory_trim, run_trims_every_interval_until_stopped) {
+  asio::io_context io;
+  int trims = 0;
+  bool finished = false;
+  memory_trimmer* self = nullptr;
+  memory_trimmer trimmer(io.get_executor(), milliseconds{1}, [&] {
+    if (++trims == 3) {
+      self->stop();
+    }
+  });
+  self = &trimmer;
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        co_await trimmer.run();
+        finished = true;
+      },
+      asio::detached);
+  // A functional deadline only: the loop ends by itself after the third trim.
+  io.run_for(std::chrono::seconds{30});
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(trims, 3);
+}
+
+TEST(memory_trim, stop_before_the_first_interval_ends_without_trimming) {
+  asio::io_context io;
+  int trims = 0;
+  bool finished = false;
+  memory_trimmer trimmer(io.get_executor(), milliseconds{3'600'000}, [&trims] { ++trims; });
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        co_await trimmer.run();
+        finished = true;
+      },
+      asio::detached);
+  io.poll();
+  trimmer.stop();
+  io.run_for(std::chrono::seconds{30});
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(trims, 0);
+}
+
+TEST(memory_trim, the_real_trim_and_allocator_settings_are_harmless) {
+  tune_allocator();
+  release_free_memory();
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace rootwatch::ops
