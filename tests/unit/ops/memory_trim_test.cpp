@@ -10,6 +10,16 @@
 namespace rootwatch::ops {
 namespace {
 
+void spawn_run(asio::io_context& io, memory_trimmer& trimmer, bool& finished) {
+  asio::co_spawn(
+      io,
+      [&]() -> awaitable<void> {
+        co_await trimmer.run();
+        finished = true;
+      },
+      asio::detached);
+}
+
 TEST(memory_trim, trim_now_gives_memory_back_at_once) {
   asio::io_context io;
   int trims = 0;
@@ -29,13 +39,7 @@ TEST(memory_trim, run_trims_every_interval_until_stopped) {
     }
   });
   self = &trimmer;
-  asio::co_spawn(
-      io,
-      [&]() -> awaitable<void> {
-        co_await trimmer.run();
-        finished = true;
-      },
-      asio::detached);
+  spawn_run(io, trimmer, finished);
   // A functional deadline only: the loop ends by itself after the third trim.
   io.run_for(std::chrono::seconds{30});
   EXPECT_TRUE(finished);
@@ -47,13 +51,7 @@ TEST(memory_trim, stop_before_the_first_interval_ends_without_trimming) {
   int trims = 0;
   bool finished = false;
   memory_trimmer trimmer(io.get_executor(), milliseconds{3'600'000}, [&trims] { ++trims; });
-  asio::co_spawn(
-      io,
-      [&]() -> awaitable<void> {
-        co_await trimmer.run();
-        finished = true;
-      },
-      asio::detached);
+  spawn_run(io, trimmer, finished);
   io.poll();
   trimmer.stop();
   io.run_for(std::chrono::seconds{30});

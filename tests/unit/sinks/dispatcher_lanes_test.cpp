@@ -86,6 +86,7 @@ class dispatcher_lanes_test : public ::testing::Test {
   }
 
   void queue(const engine::alert& a) { ASSERT_TRUE(store_->enqueue({a}, {"soc"}, wall_.now())); }
+  bool breaker_opens_within(int minutes);
 
   void start() {
     dispatcher_ = std::make_unique<dispatcher>(io_.get_executor(), *store_, *http_, sink_, wall_, random_, stats_);
@@ -367,17 +368,22 @@ TEST_F(dispatcher_lanes_test, an_unreachable_receiver_gets_one_probe_at_a_time_n
   EXPECT_TRUE(dead_.empty());
 }
 
+// Simulated minutes go by, the dispatcher woken each, until the sink's breaker opens.
+bool dispatcher_lanes_test::breaker_opens_within(int minutes) {
+  for (int minute = 0; minute < minutes && stats_.value("rootwatch_sink_open", {{"sink", "soc"}}) != 1; ++minute) {
+    wall_.advance(1min);
+    dispatcher_->wake();
+    pump_for(60ms);
+  }
+  return stats_.value("rootwatch_sink_open", {{"sink", "soc"}}) == 1;
+}
+
 TEST_F(dispatcher_lanes_test, a_sink_that_goes_away_with_its_breaker_open_does_not_stay_open_in_the_metrics) {
   closing_listener down(io_);
   sink_.url = fmt::format("https://127.0.0.1:{}/hook", down.port());
   queue(created_alert("s1", wall_.now()));
   start();
-  for (int minute = 0; minute < 10 && stats_.value("rootwatch_sink_open", {{"sink", "soc"}}) != 1; ++minute) {
-    wall_.advance(1min);
-    dispatcher_->wake();
-    pump_for(60ms);
-  }
-  ASSERT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 1);
+  ASSERT_TRUE(breaker_opens_within(10));
 
   // A reload without this sink: its dispatcher stops and goes.
   dispatcher_->stop();
@@ -396,12 +402,7 @@ TEST_F(dispatcher_lanes_test, rows_held_back_by_an_open_breaker_are_given_up_on_
     queue(created_alert(fmt::format("s{}", i), wall_.now()));
   }
   start();
-  for (int minute = 0; minute < 100 && stats_.value("rootwatch_sink_open", {{"sink", "soc"}}) != 1; ++minute) {
-    wall_.advance(1min);
-    dispatcher_->wake();
-    pump_for(60ms);
-  }
-  ASSERT_EQ(stats_.value("rootwatch_sink_open", {{"sink", "soc"}}), 1);
+  ASSERT_TRUE(breaker_opens_within(100));
   const int tried = down.accepted();
 
   // Past give_up_after, with at most a probe or two in between: every row is given up, each
