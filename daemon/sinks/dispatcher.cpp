@@ -280,12 +280,7 @@ struct dispatcher::impl {
             "sink {}: OUTBOX FULL: more than {} alerts wait for this sink; giving up on the {} oldest "
             "(reminders first). They stay in the outbox as dead: rootwatch outbox retry brings them back",
             name(), limit, excess->size());
-        for (const auto& item : *excess) {
-          if (std::find(in_flight.begin(), in_flight.end(), item.seq) != in_flight.end()) {
-            continue;
-          }
-          give_up(item, item.attempts, fmt::format("the outbox is full (outbox_limit {})", limit), now);
-        }
+        give_up_unless_taken(*excess, fmt::format("the outbox is full (outbox_limit {})", limit), now);
       }
     }
     if (breaker.open()) {
@@ -307,14 +302,18 @@ struct dispatcher::impl {
       spdlog::error("sink {}: cannot read the outbox: {}", name(), items.error().message);
       return;
     }
-    for (const auto& item : *items) {
-      if (std::find(in_flight.begin(), in_flight.end(), item.seq) != in_flight.end()) {
-        continue;
+    give_up_unless_taken(*items,
+                         fmt::format("not delivered within {}: the receiver has been unreachable (circuit open)",
+                                     format_duration(sink.settings.give_up_after)),
+                         now);
+  }
+
+  // Gives up on `items`, but for the rows a lane has taken: its attempt decides those.
+  void give_up_unless_taken(const std::vector<store::outbox_item>& items, const std::string& why, timestamp now) {
+    for (const auto& item : items) {
+      if (std::find(in_flight.begin(), in_flight.end(), item.seq) == in_flight.end()) {
+        give_up(item, item.attempts, why, now);
       }
-      give_up(item, item.attempts,
-              fmt::format("not delivered within {}: the receiver has been unreachable (circuit open)",
-                          format_duration(sink.settings.give_up_after)),
-              now);
     }
   }
 
