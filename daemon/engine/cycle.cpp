@@ -188,7 +188,7 @@ struct step {
 // `before` with `now` as its current row, without first copying the row it replaces (a dozen
 // strings per row per cycle). Every field but `current` is named here: the size check below
 // stops the build when tracked_assignment gains one, so that it is not silently dropped.
-static_assert(sizeof(tracked_assignment) == 640, "a field was added to tracked_assignment: copy it in refreshed()");
+static_assert(sizeof(tracked_assignment) == 480, "a field was added to tracked_assignment: copy it in refreshed()");
 tracked_assignment refreshed(const tracked_assignment& before, const assignment& now) {
   tracked_assignment t;
   t.current = now;
@@ -227,8 +227,7 @@ step seen_first(const cycle_input& in, const tenant_state& previous, const std::
   fresh.current = now;
   fresh.key = key;
   fresh.first_seen = in.now;
-  fresh.occurrence = occurrence;
-  fresh.subject = occurrence_key(key, occurrence);
+  fresh.occurrence = occurrence;  // and subject stays empty: occurrence_key(key, occurrence)
   apply_match(fresh, m);
   if (alerts_on(m)) {
     if (!previous.initialized && in.baseline == baseline_mode::silent) {

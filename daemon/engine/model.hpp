@@ -2,6 +2,7 @@
 
 // The data the engine reasons about. Plain values: no I/O types, no clocks.
 
+#include "common/boxed.hpp"
 #include "common/time.hpp"
 
 #include <map>
@@ -70,7 +71,9 @@ struct tracked_assignment {
   // Set once when the occurrence starts and never recomputed, so that created, lingering and
   // removed of one occurrence agree even when the identity scheme changes in between: rows
   // migrated from schema 2 keep the older key (which held createdOn) that their
-  // assignment.created went out under. Empty means occurrence_key(key, occurrence).
+  // assignment.created went out under. Empty means occurrence_key(key, occurrence), and is
+  // how that usual case is kept in memory (a second copy of the key is ~200 bytes per
+  // assignment); the store writes the subject out in full and reads that case back empty.
   std::string subject;
   timestamp first_seen{};
   std::string rule;  // the rule that fired for it; empty when none did
@@ -89,7 +92,9 @@ struct tracked_assignment {
   std::optional<timestamp> removed_at;
   // Who created it, once a log (Activity Log, Entra audit) has said so: carried by every later
   // alert about this occurrence, and its object id fills created_by where the listing had none.
-  std::optional<actor_ref> actor;
+  // Boxed: unknown for most assignments, and 160 bytes wider inline, kept once per assignment
+  // of every tenant.
+  boxed<actor_ref> actor;
   // The number of the last assignment.lingering sent for this occurrence (0: none yet). Reminder
   // n is due at first_seen + n * remind_every; remembering n keeps a restart, a retry of the
   // cycle or a long outage from sending one twice or a burst of the missed ones.

@@ -1,6 +1,7 @@
 #include "store/state_store.hpp"
 
 #include "engine/alert_json.hpp"
+#include "engine/identity.hpp"
 #include "store/event_json.hpp"
 #include "store/schema.hpp"
 #include "store/time_columns.hpp"
@@ -46,6 +47,15 @@ result<void> configure(database& db) {
   return db.exec("PRAGMA synchronous=FULL; PRAGMA busy_timeout=200; PRAGMA foreign_keys=ON");
 }
 
+// The subject as the engine keeps it in memory: empty where it is the default,
+// occurrence_key(key, occurrence) (see tracked_assignment::subject). The column always holds
+// it in full, so that the row reads alone and survives a change of how keys are made.
+void kept_subject(engine::tracked_assignment& t) {
+  if (!t.subject.empty() && t.subject == engine::occurrence_key(t.key, t.occurrence)) {
+    t.subject.clear();
+  }
+}
+
 engine::tracked_assignment read_tracked(const statement& s) {
   engine::tracked_assignment t;
   t.key = s.text(0);
@@ -72,6 +82,7 @@ engine::tracked_assignment read_tracked(const statement& s) {
     t.removed_at = parse_iso8601(*removed);
   }
   t.subject = s.text(19);
+  kept_subject(t);
   if (auto actor = s.optional_text(20)) {
     t.actor = actor_from_text(*actor);
   }
@@ -112,6 +123,7 @@ engine::tenant_state as_stored(const engine::tenant_state& next) {
       t.actor = actor_from_text(actor_text(*t.actor));
     }
     t.reminders = std::max(t.reminders, 0);
+    kept_subject(t);
   }
   std::map<std::string, timestamp, std::less<>> watermarks;
   for (const auto& [source, at] : out.events.watermarks) {
@@ -457,7 +469,9 @@ result<void> state_store::write_cycle(const std::string& tenant_id, const engine
         .bind(13, format_iso8601(t.first_seen));
     ins->bind(14, t.rule).bind(15, engine::to_string(t.level)).bind(16, std::int64_t{t.firing ? 1 : 0});
     ins->bind(17, std::int64_t{t.baselined ? 1 : 0}).bind(18, std::int64_t{t.allowed ? 1 : 0});
-    ins->bind(19, std::int64_t{t.occurrence}).bind_optional(20, iso_or_null(t.removed_at)).bind(21, t.subject);
+    ins->bind(19, std::int64_t{t.occurrence})
+        .bind_optional(20, iso_or_null(t.removed_at))
+        .bind(21, engine::alert_subject(t));
     ins->bind_optional(22, t.actor ? std::optional<std::string>(actor_text(*t.actor)) : std::nullopt);
     ins->bind(23, std::int64_t{t.reminders});
     if (auto r = ins->run(); !r) {

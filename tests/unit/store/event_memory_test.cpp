@@ -42,7 +42,6 @@ engine::tenant_state sample_state() {
   t.current.role = {"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"};
   t.current.principal = {"11111111-1111-1111-1111-111111111111", "User", std::nullopt};
   t.key = "k";
-  t.subject = "k";
   t.first_seen = t0;
   t.firing = true;
   t.actor =

@@ -2,6 +2,7 @@
 // restart, and a schema 5 file upgrades in place with its rows kept and no reminder known.
 
 #include "engine/cycle.hpp"
+#include "engine/identity.hpp"
 #include "store/schema.hpp"
 #include "store/state_store.hpp"
 #include "support/temp_dir.hpp"
@@ -33,7 +34,6 @@ class reminders_store_test : public ::testing::Test {
 engine::tracked_assignment firing(const std::string& key, int reminders) {
   engine::tracked_assignment t;
   t.key = key;
-  t.subject = key;
   t.current.id = "/providers/Microsoft.Authorization/roleAssignments/" + key;
   t.current.scope = "/";
   t.current.role = {"18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "User Access Administrator"};
@@ -83,7 +83,7 @@ TEST_F(reminders_store_test, a_version_5_database_upgrades_in_place) {
   const auto& t = state->assignments[0];
   EXPECT_TRUE(t.firing);
   EXPECT_EQ(t.occurrence, 2);
-  EXPECT_EQ(t.subject, "k#2");
+  EXPECT_EQ(engine::alert_subject(t), "k#2");
   EXPECT_EQ(t.reminders, 0) << "no reminder known from before the upgrade";
   EXPECT_EQ(state->occurrence_marks.at("gone"), 4);
 

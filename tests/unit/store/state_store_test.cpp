@@ -1,5 +1,6 @@
 #include "store/state_store.hpp"
 #include "engine/alert_json.hpp"
+#include "engine/identity.hpp"
 #include "store/schema.hpp"
 #include "support/sample_alert.hpp"
 #include "support/temp_dir.hpp"
@@ -68,7 +69,6 @@ TEST_F(state_store_test, a_committed_cycle_survives_reopening_with_every_field) 
   next.assignments[1].occurrence = 3;
   next.assignments[1].removed_at = t0 + seconds{90};
   next.assignments[0].subject = "a|2025-02-11T10:00:00.1234567Z";
-  next.assignments[1].subject = "b#3";
   next.health.consecutive_failures = 4;
   next.health.failing_since = t0 + seconds{10};
   next.health.last_success = t0;
@@ -85,6 +85,47 @@ TEST_F(state_store_test, a_committed_cycle_survives_reopening_with_every_field) 
   EXPECT_EQ(s->counts("soc")->pending, 1);
   EXPECT_EQ(s->counts("pager")->pending, 1);
   EXPECT_FALSE(s->load_tenant("t2")->initialized);
+}
+
+std::vector<std::string> subject_column(const fs::path& db_path) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* q = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_open(db_path.c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT subject FROM assignment_state ORDER BY key", -1, &q, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)));
+    }
+  }
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return out;
+}
+
+// The usual subject, occurrence_key(key, occurrence), is kept in memory as "" (a second copy of
+// every key otherwise); the row holds it in full, so that it reads alone and outlives a change
+// of how keys are made; and any other subject is kept as it is.
+TEST_F(state_store_test, a_default_subject_is_written_in_full_and_kept_empty) {
+  engine::tenant_state next;
+  next.initialized = true;
+  next.assignments = {tracked("a", true), tracked("b", true), tracked("c", true)};
+  next.assignments[1].occurrence = 3;
+  next.assignments[1].subject = "b#3";  // spelled out: the same as empty
+  next.assignments[2].subject = "c|2025-02-11T10:00:00Z";
+  auto s = open();
+  ASSERT_TRUE(s->commit_cycle("t1", next, {}, {"soc"}, t0));
+  EXPECT_EQ(subject_column(dir_ / "rootwatch.db"), (std::vector<std::string>{"a", "b#3", "c|2025-02-11T10:00:00Z"}));
+  auto kept = s->tenant("t1");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ((*kept)->assignments[0].subject, "");
+  EXPECT_EQ((*kept)->assignments[1].subject, "");
+  EXPECT_EQ((*kept)->assignments[2].subject, "c|2025-02-11T10:00:00Z");
+  const auto loaded = open()->load_tenant("t1");
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(*loaded, **kept) << "read back as it is kept";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(engine::alert_subject(loaded->assignments[i]), engine::alert_subject(next.assignments[i]));
+  }
 }
 
 TEST_F(state_store_test, the_next_cycle_replaces_the_tenant_state) {
@@ -205,7 +246,7 @@ TEST_F(state_store_test, a_version_1_database_is_migrated_with_its_data) {
   EXPECT_EQ(state->assignments[0].occurrence, 1);
   EXPECT_FALSE(state->assignments[0].removed_at);
   EXPECT_EQ(state->assignments[0].key, "k");
-  EXPECT_EQ(state->assignments[0].subject, "k");
+  EXPECT_EQ(engine::alert_subject(state->assignments[0]), "k");
   EXPECT_EQ(state->health, engine::watch_health{});
 }
 

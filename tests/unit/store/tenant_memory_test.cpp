@@ -36,7 +36,6 @@ engine::tracked_assignment tracked(const std::string& key, timestamp first_seen)
   t.rule = "anything-at-root";
   t.level = engine::severity::critical;
   t.firing = true;
-  t.subject = key;
   return t;
 }
 
