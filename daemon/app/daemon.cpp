@@ -35,6 +35,17 @@ constexpr auto after_cancel_grace = std::chrono::seconds{2};
 // every poll interval frees what it used; once a minute keeps the RSS near the live heap.
 constexpr auto memory_trim_every = milliseconds{60'000};
 
+// The file's line of every key, a map per tenant and per sink, only serves the messages of
+// build_generation: the settings the daemon keeps for the generation it built do without.
+void drop_key_lines(config::settings& s) {
+  for (auto& t : s.tenants) {
+    t.lines.clear();
+  }
+  for (auto& k : s.sinks) {
+    k.lines.clear();
+  }
+}
+
 }  // namespace
 
 struct daemon::impl {
@@ -224,6 +235,7 @@ struct daemon::impl {
       co_return;
     }
     opts.settings = std::move(next);
+    drop_key_lines(opts.settings);
     spdlog::set_level(spdlog::level::from_str(opts.settings.daemon.log_level));
     gen = std::move(*fresh);
     // Only now that the old watchers have stopped: a cycle of theirs committing after this, for
@@ -273,6 +285,7 @@ result<std::unique_ptr<daemon>> daemon::create(asio::any_io_executor ex, options
     return gen.error();
   }
   p->gen = std::move(*gen);
+  drop_key_lines(p->opts.settings);
   p->loaded_config(true);
   if (!cfg.daemon.listen.empty()) {
     auto where = parse_listen(cfg.daemon.listen);
