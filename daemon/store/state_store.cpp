@@ -44,7 +44,10 @@ result<void> configure(database& db) {
   }
   // A short busy_timeout: the daemon's store calls run on its event loop, so waiting out another
   // writer stalls health, the watchdog and delivery; SQLITE_BUSY is a retryable error instead.
-  return db.exec("PRAGMA synchronous=FULL; PRAGMA busy_timeout=200; PRAGMA foreign_keys=ON");
+  // A small page cache (256 KiB, SQLite's default is 2 MiB): the tenants' state is kept in
+  // memory and only written through, so pages are seldom read twice, and a re-read comes from
+  // the kernel's page cache; at a thousand tenants the default cache was a twentieth of the RSS.
+  return db.exec("PRAGMA synchronous=FULL; PRAGMA busy_timeout=200; PRAGMA foreign_keys=ON; PRAGMA cache_size=-256");
 }
 
 // The subject as the engine keeps it in memory: empty where it is the default,
