@@ -6,6 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace rootwatch::app {
 namespace {
 
@@ -45,6 +48,24 @@ std::string cause_of(const error& e) {
   return e.retryable ? "transient" : std::string(to_string(e.kind));
 }
 
+int hex_value(char c) {
+  return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+// The 16 bytes of a GUID that is_guid accepts (either case).
+std::array<unsigned char, 16> guid_bytes(std::string_view guid) {
+  std::array<unsigned char, 16> out{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + 1 < guid.size(); ++i) {
+    if (guid[i] == '-') {
+      continue;
+    }
+    out[n++] = static_cast<unsigned char>(hex_value(guid[i]) * 16 + hex_value(guid[i + 1]));
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace
 
 principal_names::principal_names(net::https_client& http, auth::token_cache& tokens, principal_names_options options,
@@ -67,7 +88,7 @@ awaitable<void> principal_names::resolve(std::vector<engine::assignment>& rows) 
 
 awaitable<std::map<std::string, std::string>> principal_names::names(std::vector<std::string> ids) {
   const timestamp now = clock_.now();
-  std::erase_if(cache_, [&](const auto& kv) { return kv.second.expires <= now; });
+  std::erase_if(cache_, [&](const entry& e) { return e.expires <= now; });
   std::map<std::string, std::string> out;
   std::vector<std::string> missing;
   std::set<std::string> asked;
@@ -76,9 +97,12 @@ awaitable<std::map<std::string, std::string>> principal_names::names(std::vector
       continue;
     }
     auto id = normalize_guid(raw);
-    if (auto it = cache_.find(id); it != cache_.end()) {
-      if (it->second.name) {
-        out.emplace(id, *it->second.name);
+    const auto key = guid_bytes(id);
+    const auto it = std::lower_bound(cache_.begin(), cache_.end(), key,
+                                     [](const entry& e, const object_key& k) { return e.id < k; });
+    if (it != cache_.end() && it->id == key) {
+      if (it->known) {
+        out.emplace(id, it->name);
       }
     } else if (asked.insert(id).second) {
       missing.push_back(std::move(id));
@@ -113,20 +137,35 @@ void principal_names::remember(const std::vector<std::string>& asked, std::vecto
   for (auto& o : found) {
     by_id.insert_or_assign(o.id, std::move(o));
   }
+  // `asked` were missing from the cache when asked: the merged cache is (at most) the two
+  // together, in one allocation.
+  std::vector<entry> fresh;
+  fresh.reserve(asked.size());
   for (const auto& id : asked) {
-    const auto it = by_id.find(id);
-    if (it == by_id.end()) {
-      // Deleted, or in another tenant (a guest's home object, a foreign group): not an error.
-      cache_.insert_or_assign(id, entry{std::nullopt, now + options_.not_found_ttl});
-      continue;
+    entry e{guid_bytes(id), false, now + options_.not_found_ttl, {}};
+    // Absent: deleted, or in another tenant (a guest's home object, a foreign group): not an error.
+    if (const auto it = by_id.find(id); it != by_id.end()) {
+      if (it->second.display_name) {
+        e = entry{e.id, true, now + options_.found_ttl, std::move(*it->second.display_name)};
+      } else {
+        ++nameless;
+      }
     }
-    if (!it->second.display_name) {
-      ++nameless;
-      cache_.insert_or_assign(id, entry{std::nullopt, now + options_.not_found_ttl});
-      continue;
-    }
-    cache_.insert_or_assign(id, entry{std::move(it->second.display_name), now + options_.found_ttl});
+    fresh.push_back(std::move(e));
   }
+  const auto by_key = [](const entry& a, const entry& b) { return a.id < b.id; };
+  std::sort(fresh.begin(), fresh.end(), by_key);
+  std::vector<entry> merged;
+  merged.reserve(cache_.size() + fresh.size());
+  // Two lookups in flight at once (the sources of one cycle gather together) can both ask for
+  // an id: std::merge keeps the first range first among equals, and unique keeps the first, so
+  // the newest answer stays.
+  std::merge(std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()),
+             std::make_move_iterator(cache_.begin()), std::make_move_iterator(cache_.end()), std::back_inserter(merged),
+             by_key);
+  merged.erase(std::unique(merged.begin(), merged.end(), [](const entry& a, const entry& b) { return a.id == b.id; }),
+               merged.end());
+  cache_ = std::move(merged);
   if (nameless > 0 && !limited_warned_) {
     // Graph answers an object the app may not read with its id and type only.
     limited_warned_ = true;

@@ -12,6 +12,7 @@
 #include "common/time.hpp"
 #include "engine/model.hpp"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -52,9 +53,14 @@ class principal_names {
   std::size_t lookups() const { return lookups_; }
 
  private:
+  // An object id as its 16 bytes: the cache holds one entry per principal of every tenant, and
+  // a 36-character id in a map node is three times the size of the entry's own data.
+  using object_key = std::array<unsigned char, 16>;
   struct entry {
-    std::optional<std::string> name;  // nullopt: Graph does not know the id, or gave no name
+    object_key id{};
+    bool known = false;  // false: Graph does not know the id, or gave no name
     timestamp expires{};
+    std::string name;
   };
 
   void remember(const std::vector<std::string>& asked, std::vector<azure::directory_object> found, timestamp now);
@@ -64,7 +70,7 @@ class principal_names {
   azure::directory_objects_client client_;
   principal_names_options options_;
   const clock& clock_;
-  std::map<std::string, entry> cache_;  // by lower-case object id
+  std::vector<entry> cache_;  // sorted by id
   std::optional<error> last_error_;
   std::optional<timestamp> failing_since_;  // first failure of the current streak
   std::optional<timestamp> paused_until_;   // after a 403

@@ -11,6 +11,13 @@
 #include "support/log_capture.hpp"
 #include "support/run_coro.hpp"
 
+#include <fmt/format.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+
 namespace rootwatch::app {
 namespace {
 
@@ -168,6 +175,59 @@ TEST_F(principal_names_test, transient_failures_are_debug_lines_until_they_last_
   auto back = resolved({row(alice)});
   EXPECT_EQ(back[0].principal.display_name, "Alice Example");
   EXPECT_FALSE(names_->last_error());
+}
+
+TEST_F(principal_names_test, many_principals_over_several_lookups_are_each_asked_once) {
+  // Ids that sort in another order than they are added, over lookups that each add some to
+  // what the cache holds: every later call finds all of them without asking.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    const int n = (i * 17) % 40;
+    ids.push_back(fmt::format("{:08x}-0000-4000-8000-{:012x}", 0xf0000000 - n * 0x01000001, n));
+    azure_->add_user({fmt::format("u{}@contoso.example", n), "pw", ids.back(), fmt::format("User {}", n)});
+  }
+  for (std::size_t from = 0; from < ids.size(); from += 7) {
+    const std::vector<std::string> batch(ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(std::min(from + 7, ids.size())));
+    run_coro(io_, names_->names(batch));
+  }
+  ASSERT_EQ(lookups().size(), 6u);
+  std::vector<std::string> upper;
+  for (const auto& id : ids) {
+    std::string u = id;
+    std::transform(u.begin(), u.end(), u.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    upper.push_back(std::move(u));
+  }
+  const auto all = run_coro(io_, names_->names(upper));
+  EXPECT_EQ(lookups().size(), 6u) << "every id is cached, whatever its case";
+  ASSERT_EQ(all.size(), ids.size());
+  for (int i = 0; i < 40; ++i) {
+    const int n = (i * 17) % 40;
+    EXPECT_EQ(all.at(ids[static_cast<std::size_t>(i)]), fmt::format("User {}", n));
+  }
+}
+
+awaitable<std::tuple<std::map<std::string, std::string>, std::map<std::string, std::string>>> two_at_once(
+    principal_names& names, std::vector<std::string> first, std::vector<std::string> second) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  co_return co_await (names.names(std::move(first)) && names.names(std::move(second)));
+}
+
+TEST_F(principal_names_test, two_lookups_in_flight_for_one_id_leave_one_cache_entry) {
+  const auto [a, b] =
+      run_coro(io_, two_at_once(*names_, {std::string(alice), std::string(nobody)}, {std::string(alice)}));
+  EXPECT_EQ(a.at(std::string(alice)), "Alice Example");
+  EXPECT_EQ(b.at(std::string(alice)), "Alice Example");
+  EXPECT_EQ(lookups().size(), 2u) << "neither call had the name cached when it asked";
+
+  const auto later = run_coro(io_, names_->names({std::string(alice), std::string(nobody)}));
+  EXPECT_EQ(later, (std::map<std::string, std::string>{{std::string(alice), "Alice Example"}}));
+  EXPECT_EQ(lookups().size(), 2u);
+  // One entry, not two with different expiries: after the name's six hours it is asked once more.
+  wall_.advance(6h + 1min);
+  run_coro(io_, names_->names({std::string(alice)}));
+  ASSERT_EQ(lookups().size(), 3u);
+  EXPECT_EQ(asked(lookups()[2]), json::array({alice}));
 }
 
 TEST_F(principal_names_test, names_gives_a_map_of_the_known_ones_and_never_fails) {
