@@ -2,6 +2,7 @@
 
 #include "azure/entra_audit_parse.hpp"
 #include "common/clock.hpp"
+#include "common/encoding.hpp"
 #include "common/strings.hpp"
 
 #include <spdlog/spdlog.h>
@@ -46,10 +47,6 @@ std::string cause_of(const error& e) {
       break;
   }
   return e.retryable ? "transient" : std::string(to_string(e.kind));
-}
-
-int hex_value(char c) {
-  return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
 // The 16 bytes of a GUID that is_guid accepts (either case).
