@@ -451,6 +451,51 @@ cycle_output run_cycle(const cycle_input& in) {
   return out;
 }
 
+timestamp quiet_until(const tenant_state& state, milliseconds remind_every) {
+  const auto& h = state.health;
+  if (!state.initialized || h.degraded || h.consecutive_failures != 0 || h.failing_since) {
+    return timestamp::min();
+  }
+  timestamp until = timestamp::max();
+  // Whether `from + step` (step > 0) comes before `until`; past the end of the clock it never
+  // comes. A stored time is input like any other: nothing here may overflow on it.
+  const auto earlier_than_until = [&until](timestamp from, timestamp::duration step) {
+    return from <= timestamp::max() - step && from + step < until;
+  };
+  for (const tracked_assignment& t : state.assignments) {
+    if (t.removed_at) {
+      // Still remembered at exactly removed_at + retention (see `expired`), forgotten after.
+      if (earlier_than_until(*t.removed_at, tombstone_retention)) {
+        until = *t.removed_at + tombstone_retention;
+      }
+      continue;
+    }
+    if (!t.firing || remind_every <= milliseconds{0}) {
+      continue;
+    }
+    // Reminder n is due once now - first_seen >= n * remind_every (reminder_due), and
+    // `reminders` of them went out: the next is number reminders + 1. A count at its limit
+    // never moves again; a negative one (stored nonsense) may move at any time.
+    if (t.reminders < 0) {
+      return timestamp::min();
+    }
+    if (t.reminders == std::numeric_limits<int>::max()) {
+      continue;
+    }
+    const milliseconds::rep periods = static_cast<milliseconds::rep>(t.reminders) + 1;
+    // Beyond what the clock can hold: never due.
+    const auto longest = std::chrono::duration_cast<milliseconds>(timestamp::duration::max());
+    if (remind_every > longest / periods) {
+      continue;
+    }
+    const auto wait = std::chrono::duration_cast<timestamp::duration>(remind_every * periods);
+    if (earlier_than_until(t.first_seen, wait)) {
+      until = t.first_seen + wait;
+    }
+  }
+  return until;
+}
+
 std::vector<alert> firing_alerts(const tenant_ref& tenant, const tenant_state& state, timestamp now) {
   std::vector<alert> out;
   for (const tracked_assignment& t : state.assignments) {

@@ -66,6 +66,15 @@ struct cycle_output {
 // occurrence ever repeats the ids of an earlier one.
 cycle_output run_cycle(const cycle_input& in);
 
+// Until when a cycle that finds the same listings under the same rules, with `state` as what it
+// remembered, decides nothing but the time of the last success: no alert, no other change. The
+// clock alone changes run_cycle's decision in two ways, a tombstone's retention ending and a
+// reminder falling due, so this is the first of those moments (timestamp::max() when neither
+// ever comes). A state no quiet cycle can follow (never initialised, in a failure streak, gone
+// degraded) gives timestamp::min(). The watcher uses it to skip a cycle whose answers are byte
+// for byte the last quiet one's (see watcher.cpp).
+timestamp quiet_until(const tenant_state& state, milliseconds remind_every);
+
 // The assignment.created alert of every assignment firing in `state`, under the ids it went out
 // with (same id, correlation key, first_seen): for a sink that appears after they were raised,
 // so that it learns what is firing while one that already had them de-duplicates. It carries
