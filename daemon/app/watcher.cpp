@@ -22,6 +22,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <set>
@@ -47,6 +49,11 @@ principal_names_options names_options(services& s, const config::tenant_settings
   o.timeout = t.request_timeout;
   return o;
 }
+
+// However long the engine's clock would let a quiet cycle stand, the listings are parsed and
+// decided in full at least this often: role and display names shown in later alerts are then
+// never older than this, and a fault in the replay could not outlast it.
+constexpr auto quiet_refresh = std::chrono::minutes{10};
 
 // Whether every watermark moved by at most a few minutes, none appeared and none went away.
 bool watermarks_close(const std::map<std::string, timestamp, std::less<>>& stored,
@@ -215,6 +222,21 @@ struct watcher::impl {
   // when the disagreement starts, not every cycle.
   std::set<std::string> disagreeing;
   std::map<std::string, histogram*, std::less<>> durations;  // per source and log, in the registry
+  // The last cycle decided in full that changed nothing but the time, every source having
+  // given a fingerprint. While it stands (quiet_stands), each source is told the fingerprint of
+  // its listing then, and a cycle in which every one answers `unchanged` is that decision again:
+  // replayed (replay_quiet) without parsing a page or running the engine. Only ever without
+  // logs, whose reads move watermarks that must reach the store.
+  struct quiet_cycle {
+    std::vector<std::string> fingerprints;  // per source, in the order of `sources`
+    std::uint64_t store_changes = 0;        // the store's tenant_changes() when it was decided
+    timestamp until{};                      // engine::quiet_until, or the refresh, whichever is first
+    cycle_report report;                    // as that cycle reported it
+  };
+  std::optional<quiet_cycle> quiet;
+  // Set by decide_and_commit when its decision changed nothing but the time: until when the
+  // same answers would decide the same (engine::quiet_until).
+  std::optional<timestamp> quiet_until;
   histogram* created_latency;
   histogram* elevation_latency;
   // The tenant's own series, updated every cycle.
@@ -303,6 +325,7 @@ void watcher::queue(const std::vector<engine::alert>& alerts, bool baseline, tim
 cycle_report watcher::failed(error e, std::vector<engine::alert> source_alerts,
                              const std::vector<engine::event_read>& reads) {
   auto& svc = impl_->svc;
+  impl_->quiet.reset();
   cycle_report report;
   report.cancelled = e.kind == error_kind::cancelled;
   if (report.cancelled) {
@@ -364,9 +387,12 @@ awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_cl
   const auto limit = tenant_.cycle_timeout;
   const auto deadline = started + limit;
   std::vector<gathered> out;
-  for (auto& source : impl_->sources) {
+  const bool quiet = quiet_stands();
+  for (std::size_t i = 0; i < impl_->sources.size(); ++i) {
+    auto& source = impl_->sources[i];
     gathered g;
     g.outcome.source = std::string(source->name());
+    std::string held = quiet ? impl_->quiet->fingerprints[i] : std::string();
     // Read, not awaited through a coroutine: once this one is cancelled (shutdown, reload),
     // awaiting anything else throws.
     const auto cancel_state = co_await asio::this_coro::cancellation_state;
@@ -394,8 +420,13 @@ awaitable<std::vector<watcher::gathered>> watcher::gather(std::chrono::steady_cl
     };
     const auto asked = std::chrono::steady_clock::now();
     auto snap =
-        co_await within_deadline(source->snapshot(), deadline, timeout,
+        co_await within_deadline(source->snapshot(held), deadline, timeout,
                                  fmt::format("tenant {}: gathering the {} snapshot", tenant_.name, g.outcome.source));
+    if (snap && snap->unchanged && (held.empty() || snap->fingerprint != held)) {
+      // Rows that no one holds: read as a listing they would be nothing at all.
+      snap = make_error(error_kind::internal,
+                        fmt::format("{} answered `unchanged` for a listing not held (a bug)", g.outcome.source));
+    }
     if (snap || snap.error().kind != error_kind::cancelled) {
       impl_->took(g.outcome.source, std::chrono::steady_clock::now() - asked);
     }
@@ -538,12 +569,23 @@ awaitable<cycle_report> watcher::cycle() {
   try {
     // Ends by the cycle's deadline.
     results = co_await gather(started);
+    const bool unparsed = std::any_of(results.begin(), results.end(), [](const gathered& g) {
+      return g.outcome.listing && g.outcome.listing->unchanged;
+    });
+    if (unparsed && !replayable(results)) {
+      // Answers the same as the quiet cycle's, but that cycle no longer stands (a commit or a
+      // deadline came while they were read): the rows are needed after all, so they are read
+      // in full, under what is left of the same deadline.
+      impl_->quiet.reset();
+      results = co_await gather(started);
+    }
     // The logs after the snapshots: the authoritative view has the most of the deadline.
     logs = co_await gather_events(started);
     // Names last: they only decorate alerts, and the logs matter more than they do.
     std::vector<engine::snapshot*> listings;
     for (auto& g : results) {
-      if (g.outcome.listing) {
+      // An unchanged answer has no rows: the quiet cycle it replays raised no alert to name.
+      if (g.outcome.listing && !g.outcome.listing->unchanged) {
         listings.push_back(&*g.outcome.listing);
       }
     }
@@ -611,6 +653,11 @@ cycle_report watcher::decide(const std::vector<gathered>& results, const std::ve
       return failed(*g.problem);
     }
   }
+  if (replayable(results)) {
+    return replay_quiet(results, started);
+  }
+  impl_->quiet.reset();
+  impl_->quiet_until.reset();
   const auto views = engine::choose_views_from(outcomes);
   const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
   const auto now = impl_->svc.wall.now();
@@ -677,6 +724,107 @@ cycle_report watcher::decide(const std::vector<gathered>& results, const std::ve
       impl_->source_up[s.name]->set(s.ok ? 1.0 : 0.0);
     }
   }
+  if (impl_->committed) {
+    record_quiet(results, report);
+  }
+  return report;
+}
+
+// A quiet cycle is recorded only when every source listed, with a fingerprint, and is healthy,
+// the decision changed nothing but the time (impl::quiet_until set), and no log was read.
+void watcher::record_quiet(const std::vector<gathered>& results, const cycle_report& report) {
+  if (!impl_->quiet_until || !impl_->logs.empty() || results.size() != impl_->sources.size() || report.failure) {
+    return;
+  }
+  impl::quiet_cycle q;
+  for (const auto& g : results) {
+    if (!g.ran || !g.outcome.listing || g.outcome.listing->unchanged || g.outcome.listing->fingerprint.empty()) {
+      return;
+    }
+    const auto it = impl_->source_health.find(g.outcome.source);
+    if (it != impl_->source_health.end() && (it->second.consecutive_failures != 0 || it->second.degraded)) {
+      return;
+    }
+    q.fingerprints.push_back(g.outcome.listing->fingerprint);
+  }
+  const auto now = impl_->svc.wall.now();
+  q.store_changes = impl_->svc.store.tenant_changes();
+  q.until = std::min(*impl_->quiet_until, now + std::chrono::duration_cast<timestamp::duration>(quiet_refresh));
+  q.report = report;
+  impl_->quiet = std::move(q);
+}
+
+bool watcher::quiet_stands() {
+  auto& q = impl_->quiet;
+  if (!q || !impl_->logs.empty() || q->fingerprints.size() != impl_->sources.size()) {
+    return false;
+  }
+  // Reading the tenant first notices another process's commit (see state_store::tenant).
+  auto stored = impl_->svc.store.tenant(tenant_.tenant_id);
+  if (!stored || impl_->svc.store.tenant_changes() != q->store_changes || impl_->svc.wall.now() >= q->until) {
+    q.reset();
+    return false;
+  }
+  return true;
+}
+
+bool watcher::replayable(const std::vector<gathered>& results) {
+  if (!quiet_stands() || results.size() != impl_->quiet->fingerprints.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& g = results[i];
+    if (!g.ran || !g.outcome.listing || !g.outcome.listing->unchanged ||
+        g.outcome.listing->fingerprint != impl_->quiet->fingerprints[i]) {
+      return false;
+    }
+    // A source that failed since would raise watch.recovered on this success: decided in full.
+    const auto it = impl_->source_health.find(g.outcome.source);
+    if (it != impl_->source_health.end() && (it->second.consecutive_failures != 0 || it->second.degraded)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The quiet cycle on record, decided again: the same report, the sources' health and the
+// tenant's series moved on to now, nothing committed (the store skips such a cycle's write
+// anyway, see decide_and_commit).
+cycle_report watcher::replay_quiet(const std::vector<gathered>& results,
+                                   std::chrono::steady_clock::time_point started) {
+  const auto now = impl_->svc.wall.now();
+  const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
+  for (const auto& g : results) {
+    auto& health = impl_->source_health[g.outcome.source];
+    health = engine::source_succeeded(tenant, g.outcome.source, health, *g.outcome.listing, now).next;
+  }
+  impl_->committed = true;
+  cycle_report report = impl_->quiet->report;
+  for (auto& r : report.sources) {
+    for (const auto& g : results) {
+      if (g.outcome.source == r.name) {
+        r.at = g.at;
+      }
+    }
+    if (const auto it = impl_->source_health.find(r.name); it != impl_->source_health.end()) {
+      r.consecutive_failures = it->second.consecutive_failures;
+      r.degraded = it->second.degraded;
+      r.last_success = it->second.last_success;
+    }
+    if (r.ran) {
+      impl_->source_up[r.name]->set(r.ok ? 1.0 : 0.0);
+    }
+  }
+  const auto seconds_taken = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  impl_->cycles_ok->add();
+  impl_->cycle_duration->set(seconds_taken);
+  impl_->assignments_watched->set(static_cast<double>(report.assignments));
+  impl_->alerts_firing->set(static_cast<double>(report.firing));
+  impl_->last_success->set(static_cast<double>(to_unix_seconds(now)));
+  spdlog::debug(
+      "tenant {}: cycle ok in {:.3f}s, the answers unchanged since the last decided: {} assignments at "
+      "root, {} firing",
+      tenant_.name, seconds_taken, report.assignments, report.firing);
   return report;
 }
 
@@ -798,6 +946,9 @@ std::pair<cycle_report, std::vector<engine::disagreement>> watcher::decide_and_c
   // watermark not written costs only a wider window next time (what it returns again is known
   // by id), so it is written once it is more than a few minutes ahead of the stored one.
   const bool unchanged = out.alerts.empty() && same_apart_from_time(*previous, out.next);
+  if (unchanged && reads.empty()) {
+    impl_->quiet_until = engine::quiet_until(*previous, tenant_.remind_every);
+  }
   if (!unchanged) {
     if (auto r = svc.store.commit_cycle(tenant_.tenant_id, out.next, out.alerts, impl_->sink_names, in.now); !r) {
       return store_failed(r.error());

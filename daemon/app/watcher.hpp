@@ -95,6 +95,12 @@ class watcher {
       const engine::chosen_views& views, std::vector<engine::alert> source_alerts,
       const std::vector<engine::event_read>& reads, std::chrono::steady_clock::time_point started);
   error authority_failure(const std::vector<gathered>& results, const engine::chosen_views& views) const;
+  // The quiet cycle on record, while it stands (see watcher.cpp); and whether `results` are
+  // that cycle's answers again, every source `unchanged`.
+  bool quiet_stands();
+  bool replayable(const std::vector<gathered>& results);
+  cycle_report replay_quiet(const std::vector<gathered>& results, std::chrono::steady_clock::time_point started);
+  void record_quiet(const std::vector<gathered>& results, const cycle_report& report);
   cycle_report failed(error e, std::vector<engine::alert> source_alerts = {},
                       const std::vector<engine::event_read>& reads = {});
   cycle_report failed_safely(error e);

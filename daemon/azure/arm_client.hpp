@@ -3,6 +3,7 @@
 // Source "arm": the role assignments at "/" from Azure Resource Manager, the authoritative
 // snapshot (azure-apis.md §4.1), with role names resolved.
 
+#include "azure/answer_tag.hpp"
 #include "azure/bearer_client.hpp"
 #include "azure/role_names.hpp"
 #include "azure/source.hpp"
@@ -11,7 +12,9 @@
 #include "engine/model.hpp"
 #include "net/retry.hpp"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace rootwatch::azure {
 
@@ -39,14 +42,32 @@ class arm_client final : public snapshot_source {
 
   std::string_view name() const override { return "arm"; }
 
-  // list_root_assignments with role names filled in, as one snapshot.
-  awaitable<result<engine::snapshot>> snapshot() override;
+  // list_root_assignments with role names filled in, as one snapshot; or, when every page is
+  // the same bytes as the listing whose fingerprint is `held`, that fingerprint with `unchanged`
+  // set and no rows (see snapshot_source), without parsing a page.
+  awaitable<result<engine::snapshot>> snapshot(std::string held) override;
 
  private:
+  // One page of the last listing read in full: the tag of its bytes but for the nextLink's URL
+  // (a service may mint a new $skipToken each time), and whether it had one. No tag: a page
+  // whose link could not be found without the parser, always parsed.
+  struct read_page {
+    std::optional<answer_tag> tag;
+    bool linked = false;
+  };
+  struct listing {
+    std::vector<engine::assignment> rows;  // empty when `unchanged`
+    std::string fingerprint;               // the pages' tags in order; empty when one could not be made
+    bool unchanged = false;
+  };
+  awaitable<result<listing>> read_listing(const std::string& held);
+
   arm_options options_;
   const clock& clock_;
   bearer_client api_;
   role_names roles_;
+  std::vector<read_page> pages_;  // of the last listing read in full
+  std::string fingerprint_;       // that listing's fingerprint
 };
 
 }  // namespace rootwatch::azure

@@ -53,8 +53,9 @@ class page_walk {
 };
 
 // What one page held is taken by the caller; it answers with the page's link to the next one
-// (nullopt on the last page) or with an error (a malformed page).
-using page_fn = std::function<result<std::optional<std::string>>(std::string_view body)>;
+// (nullopt on the last page) or with an error (a malformed page). The body is the caller's to
+// keep (moved from), or to read as a string_view.
+using page_fn = std::function<result<std::optional<std::string>>(std::string& body)>;
 
 // Every page from `first_url` on, each a GET through `api`, the links followed verbatim and
 // checked by a page_walk. An error from a page says which ("page 3: ...").

@@ -180,7 +180,9 @@ awaitable<result<std::vector<engine::assignment>>> resource_graph_client::list_a
   }
 }
 
-awaitable<result<engine::snapshot>> resource_graph_client::snapshot() {
+// Always read in full and without a fingerprint, so a cycle that lists Resource Graph too is
+// decided in full every time (see watcher.cpp): only ARM's pages are tagged so far.
+awaitable<result<engine::snapshot>> resource_graph_client::snapshot(std::string /*held*/) {
   auto list = co_await list_assignments();
   if (!list) {
     co_return list.error();

@@ -49,7 +49,7 @@ class resource_graph_client final : public snapshot_source {
   std::string_view name() const override { return "resource_graph"; }
 
   // list_assignments with role names filled in, as one snapshot.
-  awaitable<result<engine::snapshot>> snapshot() override;
+  awaitable<result<engine::snapshot>> snapshot(std::string held) override;
 
  private:
   awaitable<result<net::response>> query_page(const std::string& body, std::size_t page);

@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "engine/model.hpp"
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +23,12 @@ class snapshot_source {
 
   // Every page, or an error: never a partial snapshot (invariant 1). Runs under the cycle's
   // deadline; a cancelled call returns promptly with kind cancelled.
-  virtual awaitable<result<engine::snapshot>> snapshot() = 0;
+  // `held`: the fingerprint of the listing from this source that the caller still holds, or
+  // empty. When every page is byte for byte one that listing was read from, a source may answer
+  // with that fingerprint, `unchanged` set and no rows, instead of parsing the pages again; the
+  // caller then uses the rows it holds. A source that cannot tell reads in full, and may leave
+  // the fingerprint empty.
+  virtual awaitable<result<engine::snapshot>> snapshot(std::string held) = 0;
 };
 
 // The events: what a log recorded ("activity_log", "entra_audit"), so that who did it, and an

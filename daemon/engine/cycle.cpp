@@ -396,6 +396,11 @@ cycle_output run_cycle(const cycle_input& in) {
     // Never read a missing snapshot as "nothing there": that is a removal of everything.
     throw std::invalid_argument("run_cycle: no snapshot");
   }
+  if (in.current->unchanged ||
+      std::any_of(in.others.begin(), in.others.end(), [](const snapshot* s) { return s != nullptr && s->unchanged; })) {
+    // Its rows are elsewhere: read as a listing it would remove everything.
+    throw std::invalid_argument("run_cycle: an unchanged answer without the rows it stands for");
+  }
   static const tenant_state empty_state;
   static const std::vector<rule> no_rules;
   const tenant_state& previous = in.previous != nullptr ? *in.previous : empty_state;

@@ -46,6 +46,15 @@ struct snapshot {
   std::string source;  // "arm", "resource_graph"
   timestamp taken_at{};
   std::vector<assignment> assignments;
+  // What the listing was read from, when its source can tell: the tags of its answers' bytes
+  // (azure/answer_tag.hpp), equal for two listings read from the very same bytes. Empty when
+  // unknown; meaningful only within one process.
+  std::string fingerprint{};
+  // The source read the answers of `fingerprint` again and did not parse them: the rows are the
+  // ones of the listing with that fingerprint, which the caller said it holds, and `assignments`
+  // is empty. Never a listing by itself: the watcher puts the held rows in before anything
+  // reads it, and the engine refuses one (run_cycle throws).
+  bool unchanged = false;
 };
 
 struct tenant_ref {

@@ -266,6 +266,7 @@ result<void> state_store::forget_if_changed_elsewhere() {
   if (version != seen_version_) {
     tenants_.clear();
     seen_version_ = version;
+    ++tenant_changes_;
   }
   return {};
 }
@@ -416,6 +417,7 @@ result<void> state_store::commit_cycle(const std::string& tenant_id, const engin
                                        const std::vector<engine::alert>& alerts, const std::vector<std::string>& sinks,
                                        timestamp now) {
   auto written = write_cycle(tenant_id, next, alerts, sinks, now);
+  ++tenant_changes_;
   if (!written) {
     // Rolled back, so the row is as it was; but whether a failed COMMIT left anything behind is
     // not worth guessing: the next load reads the row.

@@ -102,6 +102,10 @@ class state_store {
   result<const engine::tenant_state*> tenant(const std::string& tenant_id);
   // How many times a tenant's rows were read from the database (the cost the copy saves).
   std::int64_t tenant_reads() const { return tenant_reads_; }
+  // Moves whenever any tenant's state may have changed: a commit here (or one that failed), or
+  // a commit by another connection seen by tenant() or load_tenant(). Equal twice, with a
+  // tenant() call just before the second look, means no tenant's state changed in between.
+  std::uint64_t tenant_changes() const { return tenant_changes_; }
 
   // The cycle's outcome, atomically: the tenant's next state, and one outbox row per alert
   // and sink. An alert id already in the outbox for that sink is not added again.
@@ -195,6 +199,7 @@ class state_store {
   // Tenant states as committed, by tenant id (see load_tenant).
   std::map<std::string, engine::tenant_state, std::less<>> tenants_;
   std::int64_t tenant_reads_ = 0;
+  std::uint64_t tenant_changes_ = 0;
   std::optional<statement> data_version_;  // PRAGMA data_version: moves on another connection's commit
   std::int64_t seen_version_ = -1;
 };

@@ -58,7 +58,7 @@ class fake_source final : public azure::snapshot_source {
 
   std::string_view name() const override { return name_; }
 
-  awaitable<result<engine::snapshot>> snapshot() override {
+  awaitable<result<engine::snapshot>> snapshot(std::string /*held*/) override {
     script_->calls += 1;
     if (script_->next == script::mode::fail) {
       co_return make_error(error_kind::permission, name_ + ": HTTP 403 AuthorizationFailed (grant Reader at \"/\")");

@@ -6,7 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
+#include <string>
+#include <vector>
 
 namespace rootwatch::azure {
 namespace {
@@ -137,7 +140,7 @@ TEST_F(arm_client_test, role_names_come_from_the_builtin_table_or_one_lookup_per
   assign(custom.name, 2);
   assign(custom.name, 3);
   assign("99999999-9999-4999-8999-999999999999", 4);  // its definition was deleted
-  auto snap = run_coro(io_, arm_->snapshot());
+  auto snap = run_coro(io_, arm_->snapshot({}));
   ASSERT_TRUE(snap) << snap.error().message;
   ASSERT_EQ(snap->assignments.size(), 4u);
   std::map<std::string, std::string> names;
@@ -150,6 +153,110 @@ TEST_F(arm_client_test, role_names_come_from_the_builtin_table_or_one_lookup_per
   EXPECT_EQ(names["a11ce000-0000-4000-8000-000000000004"], "");
   EXPECT_EQ(azure_->request_count(fake::azure_route::role_definitions), 2u);
   EXPECT_EQ(snap->source, "arm");
+}
+
+// --- the same listing read again (issue 9) ---
+
+// The rows in order, as text: what a caller would see.
+std::vector<std::string> ids(const std::vector<engine::assignment>& rows) {
+  std::vector<std::string> out;
+  for (const auto& a : rows) {
+    out.push_back(a.id + " " + a.role.id + " " + a.principal.id);
+  }
+  return out;
+}
+
+TEST_F(arm_client_test, the_same_listing_is_read_again_but_not_parsed) {
+  azure_->set_page_size(2);
+  for (int i = 0; i < 5; ++i) {
+    assign(std::string(uaa), i);
+  }
+  auto first = run_coro(io_, arm_->snapshot({}));
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_EQ(first->assignments.size(), 5u);
+  ASSERT_FALSE(first->unchanged);
+  ASSERT_EQ(first->fingerprint.size(), 3u * 16) << "one tag per page";
+  EXPECT_EQ(lists(), 3u);
+
+  // The fake mints a new $skipToken for every request, as a service may: the pages are the
+  // same apart from their links.
+  for (int round = 0; round < 3; ++round) {
+    auto again = run_coro(io_, arm_->snapshot(first->fingerprint));
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_TRUE(again->unchanged);
+    EXPECT_TRUE(again->assignments.empty());
+    EXPECT_EQ(again->fingerprint, first->fingerprint);
+    EXPECT_EQ(again->source, "arm");
+  }
+  EXPECT_EQ(lists(), 12u) << "every page is still asked for: only the parse is saved";
+
+  // Without the fingerprint the caller holds, the rows are given.
+  auto full = run_coro(io_, arm_->snapshot({}));
+  ASSERT_TRUE(full);
+  EXPECT_FALSE(full->unchanged);
+  EXPECT_EQ(ids(full->assignments), ids(first->assignments));
+  EXPECT_EQ(full->fingerprint, first->fingerprint) << "same rows, same fingerprint, whatever the tokens";
+  auto other = run_coro(io_, arm_->snapshot(std::string(48, 'x')));
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->unchanged) << "a fingerprint it did not give";
+  EXPECT_EQ(other->assignments.size(), 5u);
+}
+
+// Every way one page can change, at the first, a middle and the last page: the answer is the
+// full listing, row for row what a client that never skips reads.
+TEST_F(arm_client_test, any_change_on_any_page_gives_every_row_as_a_full_read_does) {
+  azure_->set_page_size(2);
+  std::vector<std::string> names;
+  for (int i = 0; i < 5; ++i) {
+    names.push_back(assign(std::string(uaa), i));
+  }
+  arm_client fresh(*http_, *tokens_, fast_options<arm_options>(arm_scope()), random_, wall_);
+  const std::vector<std::function<void()>> changes{
+      [&] { names.push_back(assign(std::string(uaa), 10)); },                        // a new last row
+      [&] { ASSERT_TRUE(azure_->remove_assignment(names.front())); },                // the first row goes
+      [&] { ASSERT_TRUE(azure_->remove_assignment(names[2])); },                     // a middle row goes
+      [&] { names.push_back(assign("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", 11)); },  // Owner
+      [&] { azure_->set_page_size(3); },                                             // pages cut elsewhere
+      [&] { azure_->set_page_size(100); },                                           // one page
+      [&] { azure_->set_page_size(2); },                                             // several again
+  };
+  auto held = run_coro(io_, arm_->snapshot({}));
+  ASSERT_TRUE(held) << held.error().message;
+  for (std::size_t c = 0; c < changes.size(); ++c) {
+    changes[c]();
+    auto next = run_coro(io_, arm_->snapshot(held->fingerprint));
+    ASSERT_TRUE(next) << next.error().message;
+    EXPECT_FALSE(next->unchanged) << "change " << c;
+    auto truth = run_coro(io_, fresh.list_root_assignments());
+    ASSERT_TRUE(truth);
+    EXPECT_EQ(ids(next->assignments), ids(*truth)) << "change " << c;
+    EXPECT_NE(next->fingerprint, held->fingerprint) << "change " << c;
+    held = std::move(next);
+    // And unchanged once more, from the new listing.
+    auto same = run_coro(io_, arm_->snapshot(held->fingerprint));
+    ASSERT_TRUE(same);
+    EXPECT_TRUE(same->unchanged) << "change " << c;
+  }
+}
+
+TEST_F(arm_client_test, a_page_that_turns_malformed_is_an_error_not_unchanged) {
+  azure_->set_page_size(2);
+  for (int i = 0; i < 3; ++i) {
+    assign(std::string(uaa), i);
+  }
+  auto held = run_coro(io_, arm_->snapshot({}));
+  ASSERT_TRUE(held);
+  fake::fault f;
+  f.route = fake::azure_route::role_assignments;
+  f.status = 200;
+  f.body = R"({"value":[{"id":42}]})";
+  azure_->inject_fault(f);
+  auto next = run_coro(io_, arm_->snapshot(held->fingerprint));
+  ASSERT_FALSE(next);
+  EXPECT_EQ(next.error().kind, error_kind::parse);
+  auto after = run_coro(io_, arm_->snapshot(held->fingerprint));
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_TRUE(after->unchanged) << "a failed read leaves what is held as it was";
 }
 
 }  // namespace

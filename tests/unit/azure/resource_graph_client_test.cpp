@@ -257,7 +257,7 @@ TEST_F(resource_graph_client_test, role_names_come_from_the_builtin_table_or_one
   assign(custom.name, 2);
   assign(custom.name, 3);
   assign("99999999-9999-4999-8999-999999999999", 4);  // its definition was deleted
-  auto snap = run_coro(io_, graph_->snapshot());
+  auto snap = run_coro(io_, graph_->snapshot({}));
   ASSERT_TRUE(snap) << snap.error().message;
   EXPECT_EQ(snap->source, "resource_graph");
   ASSERT_EQ(snap->assignments.size(), 4u);

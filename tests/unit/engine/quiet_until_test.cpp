@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace rootwatch::engine {
@@ -181,6 +182,25 @@ TEST(quiet_until, stored_times_at_the_ends_of_the_clock_do_not_overflow) {
 
   state.assignments[1].reminders = std::numeric_limits<int>::max() - 1;
   EXPECT_EQ(quiet_until(state, milliseconds::max()), timestamp::max()) << "periods times the interval overflows";
+}
+
+TEST(quiet_until, an_unchanged_answer_without_its_rows_is_never_a_listing) {
+  const auto state = step(tenant_state{}, {elevation("a")}, t0, milliseconds{0}).next;
+  snapshot same = make_snapshot({}, t0 + hours{1});
+  same.fingerprint = "tags";
+  same.unchanged = true;
+  const snapshot full = make_snapshot({elevation("a")}, t0 + hours{1});
+  cycle_input in;
+  in.tenant = tenant_ref{tenant_guid, "contoso"};
+  in.previous = &state;
+  in.now = t0 + hours{1};
+  in.current = &same;
+  EXPECT_THROW(run_cycle(in), std::invalid_argument) << "read as a listing it would remove everything";
+  in.current = &full;
+  in.others = {&same};
+  EXPECT_THROW(run_cycle(in), std::invalid_argument);
+  in.others.clear();
+  EXPECT_NO_THROW(run_cycle(in));
 }
 
 }  // namespace

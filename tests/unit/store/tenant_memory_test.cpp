@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <limits>
+#include <string>
 
 #include <sqlite3.h>
 
@@ -211,6 +212,44 @@ TEST_F(tenant_memory_test, another_connections_commit_is_read_again) {
   const auto reads = s->tenant_reads();
   ASSERT_TRUE(s->load_tenant("t1"));
   EXPECT_EQ(s->tenant_reads(), reads) << "read again once, then from memory";
+}
+
+// What the watcher's quiet cycles lean on (issue 9): the counter moves at every commit here,
+// failed or not, and at another connection's commit, and at nothing else.
+TEST_F(tenant_memory_test, tenant_changes_moves_with_every_commit_and_nothing_else) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->tenant("t1"));
+  const auto start = s->tenant_changes();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(s->tenant("t1"));
+    ASSERT_TRUE(s->load_tenant("t2"));
+    ASSERT_TRUE(s->enqueue({testing_support::sample_alert("a" + std::to_string(i), t0)}, {"soc"}, t0));
+  }
+  EXPECT_EQ(s->tenant_changes(), start) << "reads and outbox rows change no tenant";
+
+  ASSERT_TRUE(s->commit_cycle("t1", plain_state(), {}, {"soc"}, t0));
+  const auto committed = s->tenant_changes();
+  EXPECT_GT(committed, start);
+  ASSERT_TRUE(s->tenant("t1"));
+  EXPECT_EQ(s->tenant_changes(), committed);
+
+  auto broken = plain_state();
+  broken.assignments.push_back(broken.assignments.front());
+  ASSERT_FALSE(s->commit_cycle("t1", broken, {}, {"soc"}, t0));
+  const auto failed = s->tenant_changes();
+  EXPECT_GT(failed, committed) << "a failed commit may have changed what is kept";
+  ASSERT_TRUE(s->tenant("t1"));
+  const auto settled = s->tenant_changes();
+
+  {
+    auto other = open();
+    auto changed = plain_state();
+    changed.assignments.pop_back();
+    ASSERT_TRUE(other->commit_cycle("t2", changed, {}, {"soc"}, t0));
+  }
+  ASSERT_TRUE(s->tenant("t1"));
+  EXPECT_GT(s->tenant_changes(), settled) << "another connection's commit, seen at the next read";
 }
 
 }  // namespace
