@@ -653,7 +653,11 @@ cycle_report watcher::decide(const std::vector<gathered>& results, const std::ve
       return failed(*g.problem);
     }
   }
-  if (replayable(results)) {
+  // cycle() let unchanged answers through only as a replay of the quiet cycle it found standing
+  // (else it read them again in full): checked there, not again here, so that a deadline passing
+  // in between cannot leave answers without rows to a full decision.
+  if (std::any_of(results.begin(), results.end(),
+                  [](const gathered& g) { return g.outcome.listing && g.outcome.listing->unchanged; })) {
     return replay_quiet(results, started);
   }
   impl_->quiet.reset();
@@ -768,8 +772,12 @@ bool watcher::quiet_stands() {
   return true;
 }
 
+// After gather(), whose quiet_stands() asked the store: a commit by another process since is
+// seen by the next cycle, and one by this process moves tenant_changes() at once.
 bool watcher::replayable(const std::vector<gathered>& results) {
-  if (!quiet_stands() || results.size() != impl_->quiet->fingerprints.size()) {
+  const auto& q = impl_->quiet;
+  if (!q || results.size() != q->fingerprints.size() || impl_->svc.store.tenant_changes() != q->store_changes ||
+      impl_->svc.wall.now() >= q->until) {
     return false;
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -792,6 +800,9 @@ bool watcher::replayable(const std::vector<gathered>& results) {
 // anyway, see decide_and_commit).
 cycle_report watcher::replay_quiet(const std::vector<gathered>& results,
                                    std::chrono::steady_clock::time_point started) {
+  if (!impl_->quiet) {
+    return failed(make_error(error_kind::internal, "unchanged answers without a quiet cycle to replay (a bug)"));
+  }
   const auto now = impl_->svc.wall.now();
   const engine::tenant_ref tenant{tenant_.tenant_id, tenant_.name};
   for (const auto& g : results) {

@@ -1,37 +1,58 @@
 #include "azure/answer_tag.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <iterator>
+#include <limits>
 #include <memory>
 
 namespace rootwatch::azure {
 namespace {
 
-struct mac_deleter {
-  void operator()(EVP_MAC* m) const { EVP_MAC_free(m); }
-  void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
-};
-
-// The process's key and IV, and the algorithm, made once. A failure leaves `ok` false and every
-// tag_of answers nullopt: reading in full is always right, only slower.
-struct tag_keys {
-  std::unique_ptr<EVP_MAC, mac_deleter> mac{EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_GMAC, nullptr)};
+// The process's key and IV, drawn once. A failure leaves `ok` false and every tag_of answers
+// nullopt: reading in full is always right, only slower.
+struct tag_key {
   unsigned char key[16]{};
   unsigned char iv[12]{};
   bool ok = false;
 
-  tag_keys() { ok = mac && RAND_bytes(key, sizeof key) == 1 && RAND_bytes(iv, sizeof iv) == 1; }
+  tag_key() { ok = RAND_bytes(key, sizeof key) == 1 && RAND_bytes(iv, sizeof iv) == 1; }
 };
 
-const tag_keys& keys() {
-  static const tag_keys k;
+const tag_key& process_key() {
+  static const tag_key k;
   return k;
+}
+
+struct cipher_free {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+
+// The key schedule is made once per thread; each tag only sets the IV again (the key stays).
+struct tag_context {
+  std::unique_ptr<EVP_CIPHER_CTX, cipher_free> ctx{EVP_CIPHER_CTX_new()};
+  bool ok = false;
+
+  tag_context() {
+    const tag_key& k = process_key();
+    ok = k.ok && ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_gcm(), nullptr, k.key, k.iv) == 1;
+  }
+};
+
+// GCM takes associated data in pieces of at most INT_MAX bytes each.
+bool add(EVP_CIPHER_CTX* ctx, const unsigned char* data, std::size_t size) {
+  while (size > 0) {
+    const std::size_t piece = std::min<std::size_t>(size, std::numeric_limits<int>::max());
+    int written = 0;
+    if (EVP_EncryptUpdate(ctx, nullptr, &written, data, static_cast<int>(piece)) != 1) {
+      return false;
+    }
+    data += piece;
+    size -= piece;
+  }
+  return true;
 }
 
 }  // namespace
@@ -41,21 +62,12 @@ std::optional<answer_tag> tag_of(std::string_view bytes) {
 }
 
 std::optional<answer_tag> tag_of(std::initializer_list<std::string_view> parts) {
-  const tag_keys& k = keys();
-  if (!k.ok) {
+  thread_local tag_context t;
+  if (!t.ok) {
     return std::nullopt;
   }
-  std::unique_ptr<EVP_MAC_CTX, mac_deleter> ctx(EVP_MAC_CTX_new(k.mac.get()));
-  if (!ctx) {
-    return std::nullopt;
-  }
-  char cipher[] = "AES-128-GCM";
-  unsigned char iv[sizeof k.iv];
-  std::copy(std::begin(k.iv), std::end(k.iv), iv);
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
-                               OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_IV, iv, sizeof iv),
-                               OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(ctx.get(), k.key, sizeof k.key, params) != 1) {
+  EVP_CIPHER_CTX* ctx = t.ctx.get();
+  if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, process_key().iv) != 1) {
     return std::nullopt;
   }
   for (const std::string_view part : parts) {
@@ -65,14 +77,16 @@ std::optional<answer_tag> tag_of(std::initializer_list<std::string_view> parts) 
       byte = static_cast<unsigned char>(n & 0xffU);
       n >>= 8U;
     }
-    if (EVP_MAC_update(ctx.get(), length, sizeof length) != 1 ||
-        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()), part.size()) != 1) {
+    if (!add(ctx, length, sizeof length) ||
+        !add(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size())) {
       return std::nullopt;
     }
   }
+  unsigned char none[16];
+  int written = 0;
   answer_tag tag{};
-  std::size_t written = 0;
-  if (EVP_MAC_final(ctx.get(), tag.data(), &written, tag.size()) != 1 || written != tag.size()) {
+  if (EVP_EncryptFinal_ex(ctx, none, &written) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag.size()), tag.data()) != 1) {
     return std::nullopt;
   }
   return tag;

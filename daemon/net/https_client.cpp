@@ -31,6 +31,7 @@ using steady = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_idle_per_host = 8;
 constexpr std::uint32_t header_limit = 64 * 1024;
+constexpr std::size_t tls_record_room = 16 * 1024 + 256;  // a TLS record's largest plaintext, and some
 
 struct connection {
   connection(const asio::any_io_executor& ex, ssl::context& ctx) : stream(ex, ctx) {}
@@ -300,7 +301,13 @@ struct https_client::impl {
     parser.body_limit(req.body_limit);
     parser.header_limit(header_limit);
     tcp_layer.expires_at(deadline);
+    // Beast reads as much as the buffer has room for, 512 bytes at least: from an empty buffer
+    // a 130 KB listing took some 250 reads, each a TLS record decrypted in part and a pass of
+    // the parser. Room for a whole record while the answer is read; given back after it, so an
+    // idle pooled connection keeps only the bytes that belong to the next answer.
+    c.buffer.reserve(tls_record_room);
     auto [read_ec, read] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
+    c.buffer.shrink_to_fit();
     out.got_response_bytes = parser.got_some() || read > 0;
     if (read_ec) {
       out.answer = transport_error(req, read_ec, "receive");
