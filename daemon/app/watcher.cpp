@@ -183,6 +183,12 @@ struct watcher::impl {
     }
   }
 
+  // No failure streak and no watch.degraded out: its next success changes nothing.
+  bool in_good_health(std::string_view source) const {
+    const auto it = source_health.find(source);
+    return it == source_health.end() || (it->second.consecutive_failures == 0 && !it->second.degraded);
+  }
+
   // The authoritative source is gathered first, so that it has the most of the cycle's deadline
   // and a slow secondary source can never take its time.
   static snapshot_sources authority_first(snapshot_sources all) {
@@ -745,8 +751,7 @@ void watcher::record_quiet(const std::vector<gathered>& results, const cycle_rep
     if (!g.ran || !g.outcome.listing || g.outcome.listing->unchanged || g.outcome.listing->fingerprint.empty()) {
       return;
     }
-    const auto it = impl_->source_health.find(g.outcome.source);
-    if (it != impl_->source_health.end() && (it->second.consecutive_failures != 0 || it->second.degraded)) {
+    if (!impl_->in_good_health(g.outcome.source)) {
       return;
     }
     q.fingerprints.push_back(g.outcome.listing->fingerprint);
@@ -787,8 +792,7 @@ bool watcher::replayable(const std::vector<gathered>& results) {
       return false;
     }
     // A source that failed since would raise watch.recovered on this success: decided in full.
-    const auto it = impl_->source_health.find(g.outcome.source);
-    if (it != impl_->source_health.end() && (it->second.consecutive_failures != 0 || it->second.degraded)) {
+    if (!impl_->in_good_health(g.outcome.source)) {
       return false;
     }
   }

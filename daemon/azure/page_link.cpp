@@ -7,8 +7,15 @@ constexpr std::string_view key = "\"nextLink\"";
 constexpr std::string_view first = "{\"nextLink\":\"";
 constexpr std::string_view last = ",\"nextLink\":\"";
 
+// Printable ASCII but the quote and the backslash: text that a JSON string holds verbatim, and
+// all a URL is made of. Anything else is left to the parser, which may refuse it.
 bool plain(std::string_view text) {
-  return text.find_first_of("\"\\") == std::string_view::npos;
+  for (const char c : text) {
+    if (c <= ' ' || c >= '\x7f' || c == '"' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace

@@ -17,11 +17,11 @@ struct link_span {
   bool operator==(const link_span&) const = default;
 };
 
-// The nextLink member's value when it is a plain string (no quote, no backslash, so that it is
-// the text verbatim) and the top object's first member (`{"nextLink":"…",` as a serialiser that
-// sorts keys writes it) or its last (`…,"nextLink":"…"}` as ARM writes it). Nothing else of the
-// page is looked at: the caller only trusts the span on a page whose other bytes equal those of
-// a page parsed in full, where `once` held.
+// The nextLink member's value when it is a plain string (printable ASCII without a space, a
+// quote or a backslash, so that it is the text verbatim) and the top object's first member (`{"nextLink":"…",` as a
+// serialiser that sorts keys writes it) or its last (`…,"nextLink":"…"}` as ARM writes it). Nothing else of the page is
+// looked at: the caller only trusts the span on a page whose other bytes equal those of a page parsed in full, where
+// `once` held.
 std::optional<link_span> find_next_link(std::string_view body);
 
 // Whether `"nextLink"` occurs exactly once in the body: with a span found, then, no other

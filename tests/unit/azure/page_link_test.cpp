@@ -35,6 +35,9 @@ TEST(page_link, no_plain_link_no_span) {
   EXPECT_EQ(link_of(R"({"nextLink":"u"})"), "(none)") << "first and only: no member after it";
   EXPECT_EQ(link_of(R"({"nextLink":"u)"), "(none)");
   EXPECT_EQ(link_of(""), "(none)");
+  EXPECT_EQ(link_of("{\"value\":[],\"nextLink\":\"a b\"}"), "(none)") << "a space";
+  EXPECT_EQ(link_of("{\"value\":[],\"nextLink\":\"a\x01\"}"), "(none)") << "a control character";
+  EXPECT_EQ(link_of("{\"value\":[],\"nextLink\":\"caf\xC3\xA9\"}"), "(none)") << "not ASCII";
   EXPECT_EQ(link_of("\"}"), "(none)");
 }
 
