@@ -10,6 +10,7 @@
 #include "common/metrics.hpp"
 #include "store/state_store.hpp"
 #include "support/azure_env.hpp"
+#include "support/root_assignments.hpp"
 #include "support/run_coro.hpp"
 #include "support/sample_alert.hpp"
 
@@ -24,21 +25,8 @@ namespace {
 using testing_support::run_coro;
 using namespace std::chrono_literals;
 
-constexpr const char* uaa = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
-
-engine::assignment uaa_at_root(const std::string& guid, const std::string& principal) {
-  engine::assignment a;
-  a.id = "/providers/Microsoft.Authorization/roleAssignments/" + guid;
-  a.scope = "/";
-  a.role = {uaa, "User Access Administrator"};
-  a.principal = {principal, "User", std::nullopt};
-  return a;
-}
-
-const engine::assignment alice =
-    uaa_at_root("0f2b8c5e-1d3a-4c7b-9e6f-2a4d8b1c3e5f", "11111111-1111-1111-1111-111111111111");
-const engine::assignment bob =
-    uaa_at_root("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "22222222-2222-2222-2222-222222222222");
+const engine::assignment& alice = testing_support::alice_at_root;
+const engine::assignment& bob = testing_support::bob_at_root;
 
 // The listing a fake source serves, and what it was asked.
 struct listing_script {
