@@ -107,7 +107,8 @@ awaitable<result<arm_client::listing>> arm_client::read_listing(const std::strin
   if (!read) {
     co_return read.error();
   }
-  const bool tagged = std::all_of(pages.begin(), pages.end(), [](const read_page& page) { return page.tag.has_value(); });
+  const bool tagged =
+      std::all_of(pages.begin(), pages.end(), [](const read_page& page) { return page.tag.has_value(); });
   if (tagged) {
     for (const auto& page : pages) {
       out.fingerprint.append(reinterpret_cast<const char*>(page.tag->data()), page.tag->size());
