@@ -23,10 +23,10 @@ class snapshot_source {
 
   // Every page, or an error: never a partial snapshot (invariant 1). Runs under the cycle's
   // deadline; a cancelled call returns promptly with kind cancelled.
-  // `held`: the fingerprint of the listing from this source that the caller still holds, or
+  // `held`: the fingerprint of the listing from this source that the caller last decided on, or
   // empty. When every page is byte for byte one that listing was read from, a source may answer
   // with that fingerprint, `unchanged` set and no rows, instead of parsing the pages again; the
-  // caller then uses the rows it holds. A source that cannot tell reads in full, and may leave
+  // caller then reuses what it decided on that listing. A source that cannot tell reads in full, and may leave
   // the fingerprint empty.
   virtual awaitable<result<engine::snapshot>> snapshot(std::string held) = 0;
 };

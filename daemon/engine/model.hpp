@@ -50,10 +50,11 @@ struct snapshot {
   // (azure/answer_tag.hpp), equal for two listings read from the very same bytes. Empty when
   // unknown; meaningful only within one process.
   std::string fingerprint{};
-  // The source read the answers of `fingerprint` again and did not parse them: the rows are the
-  // ones of the listing with that fingerprint, which the caller said it holds, and `assignments`
-  // is empty. Never a listing by itself: the watcher puts the held rows in before anything
-  // reads it, and the engine refuses one (run_cycle throws).
+  // The source read the answers of `fingerprint` again and did not parse them: the rows are
+  // those of the listing with that fingerprint, which the caller named as the one it decided
+  // on, and `assignments` is empty. Never a listing by itself: the watcher only replays the
+  // decision it made on that listing (or reads again in full), and the engine refuses one
+  // (run_cycle throws).
   bool unchanged = false;
 };
 
