@@ -3,6 +3,7 @@
 #include "common/secret_scrub.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
+#include "net/append_body.hpp"
 #include "net/beast.hpp"
 #include "net/tls.hpp"
 #include "net/url.hpp"
@@ -301,7 +302,7 @@ struct https_client::impl {
       out.answer = transport_error(req, write_ec, "send");
       co_return out;
     }
-    http::response_parser<http::string_body> parser;
+    http::response_parser<append_body> parser;
     parser.body_limit(req.body_limit);
     parser.header_limit(header_limit);
     tcp_layer.expires_at(deadline);
