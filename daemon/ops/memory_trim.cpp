@@ -27,7 +27,7 @@ void tune_allocator() {
   // The answers of a cycle are freed at its end, at the top of the heap. Past the default
   // 128 KiB, free() gave that top back (brk) and the next cycle took it again, every byte of
   // its answers copied into pages the kernel had to fault in and zero: at 100 tenants with 200
-  // assignments at "/" that was some 12 faults and a fifth of the CPU of a cycle. The heap now
+  // assignments at "/" that was 6 to 19 faults per cycle, in the copy into the body. The heap now
   // keeps up to heap_top_kept free at its top; release_free_memory() still gives it all back
   // once a minute. A fixed trim threshold stops glibc moving the mmap threshold, so that is
   // fixed too, above the largest answer page: a page of 1,000 Resource Graph rows is some 1 MB.
