@@ -1,12 +1,12 @@
 #pragma once
 
-// For net/*.cpp only, after beast.hpp.
-#include <cstdint>
-#include <string>
+// For net/*.cpp and their tests only: it brings Beast in (see beast.hpp).
+#include "net/beast.hpp"
 
 #include <boost/optional.hpp>
 
-#include "net/beast.hpp"
+#include <cstdint>
+#include <string>
 
 namespace rootwatch::net {
 

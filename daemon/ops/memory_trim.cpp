@@ -30,7 +30,8 @@ void tune_allocator() {
   // assignments at "/" that was 6 to 19 faults per cycle, in the copy into the body. The heap now
   // keeps up to heap_top_kept free at its top; release_free_memory() still gives it all back
   // once a minute. A fixed trim threshold stops glibc moving the mmap threshold, so that is
-  // fixed too, above the largest answer page: a page of 1,000 Resource Graph rows is some 1 MB.
+  // fixed too, at 2 MiB: an answer page is a few hundred KB at most (a Resource Graph page holds
+  // up to 1,000 rows), so pages come from the heap and bigger blocks are mapped as before.
   (void)mallopt(M_TRIM_THRESHOLD, heap_top_kept);
   (void)mallopt(M_MMAP_THRESHOLD, mmap_from);
 }

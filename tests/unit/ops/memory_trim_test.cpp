@@ -5,7 +5,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <malloc.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 
 namespace rootwatch::ops {
 namespace {
@@ -57,6 +61,27 @@ TEST(memory_trim, stop_before_the_first_interval_ends_without_trimming) {
   io.run_for(std::chrono::seconds{30});
   EXPECT_TRUE(finished);
   EXPECT_EQ(trims, 0);
+}
+
+// Called through volatile pointers, so that the compiler cannot drop the pair.
+void* (*volatile allocate)(std::size_t) = std::malloc;
+void (*volatile release)(void*) = std::free;
+
+TEST(memory_trim, an_answer_sized_block_comes_from_the_heap_and_its_free_top_is_kept) {
+  tune_allocator();
+  constexpr std::size_t page = 1 << 20;
+  const auto before = mallinfo2();
+  void* block = allocate(page);
+  ASSERT_NE(block, nullptr);
+  std::memset(block, 1, page);
+  const auto held = mallinfo2();
+  // Past glibc's default 128 KiB it would be a mapping of its own, unmapped at free().
+  EXPECT_EQ(held.hblkhd, before.hblkhd);
+  EXPECT_GE(held.arena, before.arena);
+  release(block);
+  // The heap is not cut back at free(): the next cycle's answers find these pages in place.
+  EXPECT_EQ(mallinfo2().arena, held.arena);
+  release_free_memory();
 }
 
 TEST(memory_trim, the_real_trim_and_allocator_settings_are_harmless) {
